@@ -1,0 +1,1 @@
+"""Complete models assembled from the building blocks in ``paper2code.nn``."""

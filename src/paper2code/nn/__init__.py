@@ -1,0 +1,1 @@
+"""Neural-network building blocks, each written from its paper's equations."""

@@ -1,0 +1,98 @@
+"""The encoder–decoder Transformer: shapes, sharing, masks, counts."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from paper2code.models.transformer import (
+    TransformerConfig,
+    create_transformer,
+    greedy_decode,
+    transformer_base_config,
+)
+from paper2code.testing import assert_shape, check_gradient_flow, count_parameters
+
+
+def small(**kw):
+    torch.manual_seed(0)
+    return create_transformer(vocab_size=13, d_model=16, n_heads=2, d_ff=32, dropout=0.0, **kw)
+
+
+def tokens(b, t, seed=0):
+    return torch.randint(1, 13, (b, t), generator=torch.Generator().manual_seed(seed))
+
+
+def test_output_shape_and_gradient_flow():
+    model = small()
+    logits = model(tokens(3, 7), tokens(3, 5, seed=1))
+    assert_shape(logits, (3, 5, 13))
+    logits.logsumexp(-1).mean().backward()
+    report = check_gradient_flow(model)
+    assert report.ok, str(report)
+
+
+def test_embeddings_and_output_share_one_matrix():
+    model = small()
+    assert model.src_embed.weight is model.tgt_embed.weight is model.generator.weight
+    unshared = small(share_embeddings=False)
+    assert model.src_embed.weight is not unshared.tgt_embed.weight
+    d, v = 16, 13
+    assert count_parameters(unshared).total - count_parameters(model).total == 2 * v * d
+
+
+def test_embeddings_are_scaled_by_sqrt_d_model():
+    model = small()
+    model.eval()
+    t = tokens(1, 4)
+    x = model.embed(t, model.src_embed) - model.positions.table[:4]
+    torch.testing.assert_close(x, model.src_embed(t) * math.sqrt(16))
+
+
+def test_decoder_is_causal():
+    model = small().eval()
+    src, tgt = tokens(2, 6), tokens(2, 5, seed=1)
+    changed = tgt.clone()
+    changed[:, 3:] = (changed[:, 3:] % 12) + 1  # change tokens 3 and 4 only
+    a, b = model(src, tgt), model(src, changed)
+    torch.testing.assert_close(a[:, :3], b[:, :3])  # positions 0..2 cannot see 3..4
+    assert not torch.allclose(a[:, 3:], b[:, 3:])
+
+
+def test_padding_in_the_source_is_ignored():
+    model = small().eval()
+    src = tokens(1, 6)
+    padded = torch.cat([src, torch.zeros(1, 3, dtype=torch.long)], dim=1)  # pad_id = 0
+    tgt = tokens(1, 4, seed=2)
+    torch.testing.assert_close(model(src, tgt), model(padded, tgt), rtol=1e-5, atol=1e-6)
+
+
+def test_pre_norm_variant_has_final_norms():
+    model = small(norm_first=True)
+    assert isinstance(model.encoder_norm, torch.nn.Module) and sum(
+        p.numel() for p in model.encoder_norm.parameters()
+    ) == 2 * 16
+
+
+def test_count_parameters_by_module_and_base_model_size():
+    cfg = transformer_base_config()
+    assert (cfg.d_model, cfg.d_ff, cfg.n_heads, cfg.n_encoder_layers) == (512, 2048, 8, 6)
+    model = small()
+    count = count_parameters(model)
+    assert set(count.by_module) == {"src_embed", "encoder", "decoder"}
+    assert count.total == sum(count.by_module.values()) == sum(
+        p.numel() for p in {id(p): p for p in model.parameters()}.values()
+    )
+
+
+def test_greedy_decode_returns_bos_then_tokens():
+    model = small()
+    out = greedy_decode(model, tokens(2, 5), bos_id=1, max_len=6)
+    assert out.shape == (2, 6) and (out[:, 0] == 1).all()
+    assert model.training  # restored
+
+
+def test_config_defaults_are_small():
+    cfg = TransformerConfig()
+    assert cfg.d_model <= 64 and cfg.n_encoder_layers <= 2
