@@ -16,7 +16,8 @@ REFERENCE = ROOT / "docs" / "reference"
 def public_modules() -> list[str]:
     names = []
     for info in pkgutil.walk_packages(paper2code.__path__, prefix="paper2code."):
-        if not any(part.startswith("_") for part in info.name.split(".")):
+        # Packages here hold only a docstring; their modules get the pages.
+        if not info.ispkg and not any(part.startswith("_") for part in info.name.split(".")):
             names.append(info.name)
     return sorted(names)
 

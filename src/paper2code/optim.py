@@ -104,7 +104,8 @@ class Adam(torch.optim.Optimizer):
                 v.mul_(beta2).addcmul_(g, g, value=1 - beta2)  # v_t = β2·v_{t-1} + (1-β2)·g_t²
                 m_hat = m / (1 - beta1**t)  # m̂_t = m_t / (1 - β1^t)
                 v_hat = v / (1 - beta2**t)  # v̂_t = v_t / (1 - β2^t)
-                theta.sub_(alpha * m_hat / (v_hat.sqrt() + eps))  # θ_t = θ_{t-1} - α·m̂_t/(√v̂_t + ε)
+                denom = v_hat.sqrt_().add_(eps)  # √v̂_t + ε, in place: no more temporaries
+                theta.addcdiv_(m_hat, denom, value=-alpha)  # θ_t = θ_{t-1} - α·m̂_t/(√v̂_t + ε)
         return loss
 # --8<-- [end:adam]
 
