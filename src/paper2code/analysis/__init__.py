@@ -1,0 +1,127 @@
+"""Phase 1, paper analysis: a paper in, its Markdown and an implementation checklist out.
+
+One module per concern:
+
+* :mod:`paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
+* :mod:`paper2code.analysis.extract` and
+  :mod:`paper2code.analysis.hyperparameters`: the structured outline;
+* :mod:`paper2code.analysis.checklist`: the checklist as Markdown.
+
+:func:`analyze` ties them together, and ``paper2code analyze`` is its command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from paper2code.analysis.checklist import render_checklist
+from paper2code.analysis.convert import Conversion, PaperError, convert_paper
+from paper2code.analysis.extract import KEYS, Outline, extract_outline
+
+__all__ = ["Analysis", "PaperError", "analyze", "outline_json", "sample_paper", "write_outputs"]
+
+OUTPUT_FILES = ("paper.md", "paper.raw.md", "checklist.md")
+
+
+@dataclass
+class Analysis:
+    conversion: Conversion
+    outline: Outline
+    checklist: str
+
+
+def sample_paper(kind: str = "pdf") -> Path:
+    """The sample paper shipped with the package: ``"pdf"`` or ``"tex"``."""
+    return Path(__file__).parent / "sample" / f"paper.{kind}"
+
+
+def analyze(paper: str | Path) -> Analysis:
+    """Convert and analyse a paper; raises :class:`PaperError` on bad input."""
+    conversion = convert_paper(paper)
+    outline = extract_outline(conversion.text, conversion.kind)
+    return Analysis(conversion, outline, render_checklist(outline, Path(paper).name))
+
+
+def outline_json(outline: Outline) -> str:
+    """The outline as JSON, with the keys of the command's ``--json`` output."""
+    data = outline.to_dict()
+    ordered = {"title": data["title"], **{k: data[k] for k in KEYS}, "tables": data["tables"], "figures": data["figures"]}
+    return json.dumps(ordered, indent=2, ensure_ascii=False)
+
+
+def check_output_dir(outdir: Path, force: bool) -> None:
+    """Refuse, before any work, an output folder that cannot take our files."""
+    if outdir.exists() and not outdir.is_dir():
+        raise PaperError(f"output folder {outdir} is a file")
+    parent = outdir
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise PaperError(f"cannot create output folder {outdir}: {parent} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PaperError(f"output folder {outdir} is not writable")
+    existing = [name for name in OUTPUT_FILES if (outdir / name).exists()]
+    if existing and not force:
+        raise PaperError(f"{outdir / existing[0]} already exists (use --force to overwrite)")
+
+
+def write_outputs(analysis: Analysis, outdir: Path) -> list[Path]:
+    """Write paper.md, paper.raw.md and checklist.md, all or none.
+
+    Each file is written to a temporary name and renamed into place once all
+    are written, so an error or Ctrl-C leaves no half-written file.
+    """
+    created_dir = not outdir.exists()
+    contents = {
+        "paper.md": analysis.conversion.text,
+        "paper.raw.md": analysis.conversion.raw,
+        "checklist.md": analysis.checklist,
+    }
+    temps: list[Path] = []
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        for name, text in contents.items():
+            tmp = outdir / f".{name}.{os.getpid()}.tmp"
+            temps.append(tmp)
+            tmp.write_text(text, encoding="utf-8")
+        for tmp, name in zip(temps, contents, strict=True):
+            os.replace(tmp, outdir / name)
+        temps.clear()
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        if created_dir and outdir.exists() and not any(outdir.iterdir()):
+            outdir.rmdir()
+        raise
+    return [outdir / name for name in contents]
+
+
+def run_analyze(paper: str, outdir: str | None, as_json: bool, force: bool) -> int:
+    """The ``paper2code analyze`` command; returns the exit code."""
+    target = Path(outdir) if outdir else (None if as_json else Path(f"{Path(paper).stem}-analysis"))
+    try:
+        if target is not None:
+            check_output_dir(target, force)
+        result = analyze(paper)
+        if target is not None:
+            written = write_outputs(result, target)
+    except PaperError as err:
+        print(f"paper2code analyze: error: {paper}: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"paper2code analyze: error: {err.filename or paper}: {err.strerror}", file=sys.stderr)
+        return 2
+    o = result.outline
+    summary = (
+        f"{len(o.algorithms)} algorithms, {len(o.equations)} numbered equations, "
+        f"{len(o.definitions)} definitions, {len(o.hyperparameters)} hyperparameters"
+    )
+    if as_json:
+        print(outline_json(o))
+    if target is not None:
+        print(f"paper2code analyze: {summary}; wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+    return 0

@@ -1,0 +1,207 @@
+r"""Turn a paper into text: PDF, HTML or .docx through markitdown, LaTeX as it is.
+
+The input is checked by its *content*, not its name: a text file named
+``.pdf`` or an image named ``paper.pdf`` is refused with a one-line reason
+(:class:`PaperError`), as are empty files, encrypted or truncated PDFs, and
+PDFs with no extractable text (scanned pages).
+
+LaTeX source (``.tex``, or an arXiv source bundle ``.tar.gz``) is the best
+input when it exists: equations, algorithm environments and tables are
+intact, where a PDF's text has lost subscripts, spaces and layout.
+
+[`clean_text`][paper2code.analysis.convert.clean_text] removes the common
+artefacts of PDF text extraction; the raw conversion is kept beside it.
+"""
+
+from __future__ import annotations
+
+import re
+import tarfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Conversion", "PaperError", "clean_text", "convert_paper", "detect_kind"]
+
+
+class PaperError(Exception):
+    """A paper that cannot be converted; the message is one line for the user."""
+
+
+@dataclass
+class Conversion:
+    """A converted paper."""
+
+    kind: str  # "pdf", "html", "docx", "tex" or "markdown"
+    raw: str  # the converter's output, untouched
+    text: str  # the cleaned text that extraction reads
+    pages: int | None = None  # pages of a PDF (form feeds in its text)
+
+
+_TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "markdown", ".tex": "tex"}
+_HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+_IMAGE_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"II*\x00": "a TIFF image",
+    b"MM\x00*": "a TIFF image",
+    b"RIFF": "a RIFF (WebP/WAV) file",
+}
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:8192]
+    if sample.count(b"\x00") > len(sample) // 100:
+        return False
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < len(sample) - 4:  # not just a cut multi-byte character at the end
+            return False
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 128 for b in sample)
+    return printable >= 0.95 * len(sample)
+
+
+def detect_kind(path: Path, data: bytes) -> str:
+    """Decide how to convert ``data`` (the file's bytes), or raise PaperError."""
+    suffix = path.suffix.lower()
+    name = path.name.lower()
+    if not data.strip():
+        raise PaperError("the file is empty")
+    for magic, what in _IMAGE_MAGIC.items():
+        if data.startswith(magic):
+            raise PaperError(f"this is {what}, not a paper")
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if suffix == ".pdf":
+        what = "text" if _looks_like_text(data) else "binary data"
+        raise PaperError(f"not a PDF: no %PDF header (the file holds {what})")
+    if name.endswith((".tar.gz", ".tgz", ".tar")):
+        return "tex-bundle"
+    if data.startswith(b"PK\x03\x04"):
+        if suffix == ".docx":
+            return "docx"
+        raise PaperError("a ZIP archive is not a paper (expected .docx, .pdf, .html or .tex)")
+    if not _looks_like_text(data):
+        raise PaperError("unsupported format: binary data that is not a PDF or .docx")
+    if suffix in _HTML_SUFFIXES or data.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        return "html"
+    if suffix in _TEXT_SUFFIXES:
+        return _TEXT_SUFFIXES[suffix]
+    if rb"\documentclass" in data or rb"\begin{document}" in data:
+        return "tex"
+    raise PaperError(f"unsupported file type {suffix or '(no extension)'}: use .pdf, .html, .docx, .tex or .md")
+
+
+def _markitdown(path: Path, kind: str) -> str:
+    from markitdown import MarkItDown
+    from markitdown._exceptions import MarkItDownException
+
+    try:
+        result = MarkItDown(enable_plugins=False).convert(str(path))
+    except MarkItDownException as err:
+        reason = str(err).strip().splitlines()
+        detail = next((line for line in reversed(reason) if line.strip()), type(err).__name__)
+        if kind == "pdf":
+            raise PaperError(f"corrupt or truncated PDF ({detail[:120]})") from None
+        raise PaperError(f"cannot convert this {kind} file ({detail[:120]})") from None
+    return result.text_content or ""
+
+
+def _pdf_is_encrypted(data: bytes) -> bool:
+    # The trailer (or a cross-reference stream) of an encrypted PDF names /Encrypt.
+    return re.search(rb"/Encrypt\s", data) is not None
+
+
+def _read_tex_bundle(path: Path) -> str:
+    """The main .tex file of an arXiv source bundle, with \\input files inlined."""
+    try:
+        with tarfile.open(path) as tar:
+            files = {
+                m.name: tar.extractfile(m).read().decode("utf-8", errors="replace")  # type: ignore[union-attr]
+                for m in tar.getmembers()
+                if m.isfile() and m.name.endswith(".tex")
+            }
+    except (tarfile.TarError, OSError, EOFError) as err:
+        raise PaperError(f"cannot read the source bundle ({err})") from None
+    mains = [name for name, text in files.items() if r"\documentclass" in text]
+    if not mains:
+        raise PaperError("the source bundle has no .tex file with \\documentclass")
+    main = sorted(mains, key=lambda n: (n.count("/"), -len(files[n])))[0]
+    base = str(Path(main).parent)
+
+    def inline(text: str, depth: int = 0) -> str:
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(2).strip()
+            name = name if name.endswith(".tex") else name + ".tex"
+            key = str(Path(base) / name) if base not in ("", ".") else name
+            body = files.get(key) or files.get(name)
+            return inline(body, depth + 1) if body is not None and depth < 10 else m.group(0)
+
+        return re.sub(r"\\(input|include)\{([^}]*)\}", repl, text)
+
+    return inline(files[main])
+
+
+def convert_paper(path: str | Path) -> Conversion:
+    """Convert the paper at ``path``; raise PaperError with a one-line reason."""
+    path = Path(path)
+    if not path.exists():
+        raise PaperError("no such file")
+    if path.is_dir():
+        raise PaperError("is a directory, not a paper")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise PaperError(f"cannot read the file ({err.strerror})") from None
+    kind = detect_kind(path, data)
+
+    if kind == "pdf":
+        if _pdf_is_encrypted(data):
+            raise PaperError("the PDF is encrypted; decrypt it first (e.g. qpdf --decrypt)")
+        raw = _markitdown(path, "pdf")
+        if not raw.strip():
+            raise PaperError("no text in this PDF (a scanned paper needs OCR first)")
+    elif kind in ("html", "docx"):
+        raw = _markitdown(path, kind)
+    elif kind == "tex-bundle":
+        raw, kind = _read_tex_bundle(path), "tex"
+    else:
+        raw = data.decode("utf-8", errors="replace")
+    if not raw.strip():
+        raise PaperError(f"no text could be extracted from this {kind} file")
+    pages = raw.strip().strip("\f").count("\f") + 1 if kind == "pdf" else None
+    return Conversion(kind=kind, raw=raw, text=clean_text(raw), pages=pages)
+
+
+# --8<-- [start:clean]
+_LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+
+
+def clean_text(text: str) -> str:
+    """Remove common PDF-extraction artefacts, keeping line and page structure.
+
+    * ``(cid:NN)`` codes of glyphs the PDF had no Unicode for, and NUL bytes;
+    * ligatures (ﬁ, ﬂ, …) spelled out;
+    * words hyphenated across a line break joined (``implemen-\\ntation``),
+      the line break kept after the word so that line numbers still match;
+    * the Unicode minus (−) and other dashes between digits turned into ``-``;
+    * Unicode normalised to NFC.
+
+    Example:
+        >>> clean_text("the ﬁrst implemen-\\ntation uses (cid:3)ε = 10−9")
+        'the first implementation\\nuses ε = 10-9'
+    """
+    text = text.replace("\x00", "")
+    text = re.sub(r"\(cid:\d+\)", "", text)
+    for ligature, letters in _LIGATURES.items():
+        text = text.replace(ligature, letters)
+    # Rejoin "implemen-\ntation": move the rest of the word up, keep the newline.
+    text = re.sub(r"([a-z])-\n([a-z]+)([ \t]?)", r"\1\2\n", text)
+    text = text.replace("\u2212", "-")  # Unicode minus
+    text = re.sub(r"(?<=[\d\s(=^])[\u2013\u2012\u2010](?=\d)", "-", text)  # dashes before digits
+    return unicodedata.normalize("NFC", text)
+# --8<-- [end:clean]
+

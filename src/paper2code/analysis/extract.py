@@ -1,0 +1,515 @@
+r"""Extract a paper's outline: what an implementer must find before coding.
+
+From the cleaned text of a paper (Markdown from markitdown, or LaTeX source)
+:func:`extract_outline` finds, each with its location (page, section, line):
+
+* **sections** (Markdown headings, numbered headings such as ``3.2 Attention``,
+  ``\section{…}``);
+* **algorithms**: ``Algorithm N`` blocks with title and steps
+  (``\begin{algorithm}`` in LaTeX);
+* **definitions** and **theorems, lemmas, propositions, corollaries**;
+* **numbered equations**: the number and the text of the equation's line(s);
+* **architecture**: the components the paper names, with where they appear;
+* **hyperparameters** (see :mod:`paper2code.analysis.hyperparameters`);
+* the **tables** and **figures** the text refers to.
+
+The rules are the ones a careful reader applies with ``grep``, made robust
+to what PDF extraction does to text: lost spaces (``d =512``), equation
+numbers on their own line, headings without Markdown markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from paper2code.analysis.hyperparameters import find_hyperparameters
+
+__all__ = ["Outline", "extract_outline"]
+
+KEYS = ("algorithms", "definitions", "equations", "architecture", "hyperparameters", "sections")
+
+
+@dataclass
+class Outline:
+    """The structured outline of a paper; every item has ``text`` and ``location``."""
+
+    title: str = ""
+    algorithms: list[dict] = field(default_factory=list)
+    definitions: list[dict] = field(default_factory=list)
+    equations: list[dict] = field(default_factory=list)
+    architecture: list[dict] = field(default_factory=list)
+    hyperparameters: list[dict] = field(default_factory=list)
+    sections: list[dict] = field(default_factory=list)
+    tables: list[dict] = field(default_factory=list)
+    figures: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class _Locator:
+    """Page, section and line of each line of the text."""
+
+    def __init__(self, lines: list[str], sections: list[dict]):
+        self.page, page = [], 1
+        for line in lines:
+            self.page.append(page)
+            page += line.count("\f")
+        self.has_pages = page > 1
+        self.sections = sorted((s["line"], s["text"]) for s in sections)
+
+    def __call__(self, line: int) -> dict:
+        section = None
+        for start, title in self.sections:
+            if start > line:
+                break
+            section = title
+        return {
+            "page": self.page[line - 1] if self.has_pages else None,
+            "section": section,
+            "line": line,
+        }
+
+
+def _flatten_row(line: str) -> str:
+    """``| a | b |`` -> ``a b``; a separator row -> ``""``; other lines unchanged."""
+    if not line.lstrip().startswith("|"):
+        return line
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
+        return ""
+    return " ".join(c for c in cells if c)
+
+
+# --- sections ------------------------------------------------------------------------
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_NUMBERED_HEADING = re.compile(
+    r"^\s*(?P<num>(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{1,90})$"
+)
+_NAMED_HEADING = re.compile(
+    r"^\s*(?:\d+\.?\s+)?(Abstract|Introduction|Related Work|Background|Preliminaries|Methods?|Methodology"
+    r"|Model Architecture|Experiments?|Experimental Setup|Results|Discussion|Conclusions?|Limitations"
+    r"|References|Bibliography|Acknowledge?ments?|Appendix(?:\s+[A-Z])?(?:[:.]\s.*)?)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _number_key(num: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else ord(p) - ord("A") + 100 for p in num.split("."))
+
+
+def _text_sections(lines: list[str]) -> list[dict]:
+    found, last = [], ()
+    for i, raw in enumerate(lines):
+        line = raw.replace("\f", "").strip()
+        if m := _MD_HEADING.match(line):
+            found.append({"text": m.group(2).strip("* "), "line": i + 1, "level": len(m.group(1))})
+            continue
+        if m := _NAMED_HEADING.match(line):
+            found.append({"text": line.rstrip(":"), "line": i + 1, "level": 1})
+            continue
+        m = _NUMBERED_HEADING.match(line)
+        if not m:
+            continue
+        title = m.group("title").strip()
+        if (
+            len(title.split()) > 12
+            or title.endswith((".", ",", ";"))
+            or re.search(r"[=<>≤≥]|\d\s*$", title)
+            or sum(c.isalpha() for c in title) < 0.6 * len(title.replace(" ", ""))
+        ):
+            continue
+        key = _number_key(m.group("num"))
+        if key <= last or (key[0] > 30 and key[0] < 100):
+            continue  # headings come in increasing order
+        last = key
+        found.append({"text": f"{m.group('num')} {title}", "line": i + 1, "level": m.group("num").count(".") + 1})
+    return found
+
+
+_TEX_SECTION = re.compile(r"\\(section|subsection|subsubsection)(\*?)\{(.+?)\}\s*$")
+
+
+def _tex_sections(lines: list[str]) -> list[dict]:
+    found, counters, appendix = [], [0, 0, 0], False
+    for i, line in enumerate(lines):
+        if r"\begin{abstract}" in line:
+            found.append({"text": "Abstract", "line": i + 1, "level": 1})
+        if line.strip().startswith(r"\appendix"):
+            appendix, counters = True, [0, 0, 0]
+        m = _TEX_SECTION.search(line)
+        if not m or line.lstrip().startswith("%"):
+            continue
+        level = ("section", "subsection", "subsubsection").index(m.group(1))
+        title = _detex(m.group(3))
+        if m.group(2):
+            found.append({"text": title, "line": i + 1, "level": level + 1})
+            continue
+        counters[level] += 1
+        counters[level + 1 :] = [0] * (2 - level)
+        parts = [str(c) for c in counters[: level + 1]]
+        if appendix:
+            parts[0] = chr(ord("A") + counters[0] - 1)
+        found.append({"text": f"{'.'.join(parts)} {title}", "line": i + 1, "level": level + 1})
+    return found
+
+
+# --- LaTeX to readable text ------------------------------------------------------------
+
+_GREEK_TEX = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
+    "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "rho": "ρ", "sigma": "σ",
+    "tau": "τ", "phi": "φ", "psi": "ψ", "omega": "ω", "pi": "π", "xi": "ξ", "zeta": "ζ",
+    "kappa": "κ", "chi": "χ", "Delta": "Δ", "Sigma": "Σ", "Omega": "Ω", "Theta": "Θ",
+}
+
+
+_TEX_SYMBOLS = {
+    "times": "×", "cdot": "·", "leftarrow": "←", "gets": "←", "rightarrow": "→", "to": "→",
+    "lVert": "‖", "rVert": "‖", "top": "ᵀ", "odot": "⊙", "otimes": "⊗", "sqrt": "√", "le": "≤",
+    "leq": "≤", "ge": "≥", "geq": "≥", "in": "∈", "approx": "≈", "sum": "∑", "prod": "∏",
+    "nabla": "∇", "partial": "∂", "infty": "∞", "dots": "…", "ldots": "…", "cdots": "⋯", "pm": "±",
+}
+
+
+def _detex(text: str) -> str:
+    """A readable, single-line version of a LaTeX fragment."""
+    text = re.sub(r"(?<!\\)%.*$", "", text)
+    text = re.sub(r"\\(label|ref|eqref|cite[pt]?|nonumber|notag)\b(\{[^}]*\})?", "", text)
+    text = re.sub(r"\\(text|mathrm|mathbf|mathit|mathcal|operatorname|textbf|emph|textit|hat|bar|tilde)\{([^{}]*)\}", r"\2", text)
+    text = text.replace(r"\_", "_").replace(r"\%", "%").replace(r"\&", "&").replace(r"\\", " ")
+    text = text.replace(r"\,", " ").replace(r"\;", " ").replace(r"\!", "").replace("~", " ")
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK_TEX.get(m.group(1)) or _TEX_SYMBOLS.get(m.group(1)) or m.group(1), text)
+    text = text.replace("$", "").replace("&", "").replace("{", "").replace("}", "")
+    return " ".join(text.split())
+
+
+# Lines of LaTeX that are structure, not prose: blanked before prose is scanned.
+_TEX_NON_PROSE = re.compile(
+    r"^\s*\\(section|subsection|subsubsection|paragraph|label|caption|begin|end|maketitle|title|author"
+    r"|usepackage|newtheorem|documentclass|bibliography|bibliographystyle|appendix|centering)\b"
+)
+_TEX_BLOCKS = "equation|align|gather|multline|eqnarray|flalign|algorithm|algorithmic|tabular|table|figure"
+
+
+def _tex_prose(lines: list[str]) -> list[str]:
+    """Readable prose lines of a LaTeX file; structure and display blocks blanked, numbering kept."""
+    prose, depth = [], 0
+    body = next((i for i, l in enumerate(lines) if r"\begin{document}" in l), 0)
+    for i, line in enumerate(lines):
+        opens = len(re.findall(rf"\\begin\{{(?:{_TEX_BLOCKS})\*?\}}", line))
+        closes = len(re.findall(rf"\\end\{{(?:{_TEX_BLOCKS})\*?\}}", line))
+        blank = i <= body or depth > 0 or opens or _TEX_NON_PROSE.match(line) or line.lstrip().startswith("%")
+        depth = max(depth + opens - closes, 0)
+        prose.append("" if blank else _detex(line))
+    return prose
+
+
+# --- algorithms ----------------------------------------------------------------------
+
+_ALGO_HEAD = re.compile(r"^\s*\**\s*Algorithm\s+(\d+)\s*\**\s*[:.]?\s*(.*)$")
+_STEP = re.compile(
+    r"^\s*(?:\d+\s*[:.)]|Require|Ensure|Input|Output|Initiali[sz]e|for\b|while\b|repeat\b|until\b"
+    r"|end\b|return\b|if\b|else\b|do\b)|←|:=",
+    re.IGNORECASE,
+)
+_CAPTION = re.compile(r"^\s*(Figure|Fig\.|Table|Algorithm)\s+\d+", re.IGNORECASE)
+
+
+def _text_algorithms(lines: list[str], section_lines: set[int]) -> list[dict]:
+    found, seen = [], set()
+    for i, raw in enumerate(lines):
+        m = _ALGO_HEAD.match(raw.replace("\f", ""))
+        if not m or m.group(1) in seen:
+            continue
+        title = m.group(2).strip().strip("*").strip()
+        if title and (len(title) > 120 or title[0].islower()):
+            continue  # "Algorithm 1 shows that …": a reference, not the block
+        window = [l for l in lines[i + 1 : i + 16] if l.strip()]
+        if sum(bool(_STEP.search(l)) for l in window) < 2:
+            continue
+        steps, blank = [], 0
+        for j in range(i + 1, min(i + 40, len(lines))):
+            line = lines[j].replace("\f", "").strip()
+            if j + 1 in section_lines or (_CAPTION.match(line) and not line.startswith("Algorithm " + m.group(1))):
+                break
+            if not line:
+                blank += 1
+                if blank >= 2 and steps:
+                    break
+                continue
+            blank = 0
+            if not title:
+                title = line
+                continue
+            steps.append(line)
+        seen.add(m.group(1))
+        found.append({"number": int(m.group(1)), "title": title, "steps": steps, "line": i + 1})
+    return found
+
+
+def _tex_environments(lines: list[str], names: str):
+    """Yield (name, start line, end line, body lines) of \\begin{name}…\\end{name}."""
+    begin = re.compile(rf"\\begin\{{({names})\}}")
+    i = 0
+    while i < len(lines):
+        m = begin.search(lines[i])
+        if not m or lines[i].lstrip().startswith("%"):
+            i += 1
+            continue
+        name = m.group(1)
+        end = re.compile(rf"\\end\{{{re.escape(name)}\}}")
+        j = i
+        while j < len(lines) and not end.search(lines[j] if j > i else lines[j][m.end():]):
+            j += 1
+        yield name, i, min(j, len(lines) - 1), lines[i : j + 1]
+        i = j + 1
+
+
+_TEX_STEPS = {
+    "state": "", "statex": "", "require": "Require:", "ensure": "Ensure:", "return": "return",
+    "for": "for", "forall": "for all", "while": "while", "if": "if", "elsif": "else if",
+    "else": "else", "endfor": "end for", "endwhile": "end while", "endif": "end if",
+    "repeat": "repeat", "until": "until", "loop": "loop", "endloop": "end loop",
+}
+_TEX_STEP = re.compile(r"\\(" + "|".join(_TEX_STEPS) + r")\b", re.IGNORECASE)
+
+
+def _tex_algorithms(lines: list[str]) -> list[dict]:
+    found = []
+    for number, (_, start, _, body) in enumerate(_tex_environments(lines, "algorithm"), 1):
+        caption = re.search(r"\\caption\{(.+?)\}\s*$", "\n".join(body), re.MULTILINE)
+        steps = []
+        for line in body[1:-1]:
+            if not line.strip() or re.search(r"\\(begin|end)\{algorithmic\}|\\caption|\\label", line):
+                continue
+            step = _detex(_TEX_STEP.sub(lambda m: _TEX_STEPS[m.group(1).lower()], line))
+            if step:
+                steps.append(step)
+        title = _detex(caption.group(1)) if caption else ""
+        found.append({"number": number, "title": title, "steps": steps, "line": start + 1})
+    return found
+
+
+# --- definitions and results ---------------------------------------------------------
+
+_KINDS = "Definition|Theorem|Lemma|Proposition|Corollary"
+_DEF_HEAD = re.compile(rf"^\s*\**\s*({_KINDS})\s+(\d+(?:\.\d+)*)\s*\**\s*(\([^)]*\))?\s*([.:]|$)(.*)$")
+
+
+def _text_definitions(lines: list[str]) -> list[dict]:
+    found, seen = [], set()
+    for i, raw in enumerate(lines):
+        m = _DEF_HEAD.match(raw.replace("\f", ""))
+        if not m or (m.group(1), m.group(2)) in seen:
+            continue
+        seen.add((m.group(1), m.group(2)))
+        body = [raw.strip()]
+        for line in lines[i + 1 : i + 8]:
+            if not line.strip() or _DEF_HEAD.match(line):
+                break
+            body.append(line.strip())
+        found.append({
+            "kind": m.group(1).lower(), "number": m.group(2),
+            "title": (m.group(3) or "").strip("() "), "text": " ".join(body), "line": i + 1,
+        })
+    return found
+
+
+def _tex_definitions(lines: list[str]) -> list[dict]:
+    kinds = {k.lower(): k.lower() for k in _KINDS.split("|")}
+    for m in re.finditer(r"\\newtheorem\*?\{(\w+)\}(?:\[\w+\])?\{(\w+)\}", "\n".join(lines)):
+        if m.group(2).lower() in kinds:
+            kinds[m.group(1)] = m.group(2).lower()
+    found, counters = [], {}
+    for name, start, _, body in _tex_environments(lines, "|".join(map(re.escape, kinds))):
+        kind = kinds[name]
+        counters[kind] = counters.get(kind, 0) + 1
+        head = re.search(rf"\\begin\{{{re.escape(name)}\}}(?:\[([^\]]*)\])?", body[0])
+        title = _detex(head.group(1)) if head and head.group(1) else ""
+        text = _detex(" ".join(body)[head.end() if head else 0 :].split(rf"\end{{{name}}}")[0])
+        found.append({"kind": kind, "number": str(counters[kind]), "title": title, "text": text, "line": start + 1})
+    return found
+
+
+# --- numbered equations ----------------------------------------------------------------
+
+_EQ_NUMBER = re.compile(r"\(\s*(\d{1,3}(?:\.\d{1,2})?|[A-H]\.?\d{1,2})\s*\)$")
+_MATHY = re.compile(r"[=<>≤≥≈∝←→∈∑∏√∫±∇⊗⊙·×]|\\(frac|sum|sqrt|cdot|times|left|right)")
+_NOT_EQ_BEFORE = re.compile(
+    r"(Eqs?\.|Equations?|eq\.|Section|Sec\.|Table|Figure|Fig\.|Algorithm|Appendix|Step|and|or|in|of|see|by|from)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _text_equations(lines: list[str]) -> list[dict]:
+    found, seen = [], set()
+    for i, raw in enumerate(lines):
+        line = re.sub(r"[|\s]+$", "", raw.replace("\f", ""))
+        m = _EQ_NUMBER.search(line)
+        if not m or m.group(1) in seen:
+            continue
+        before = line[: m.start()].rstrip(" |")
+        if _NOT_EQ_BEFORE.search(before) or re.search(r"\[\d+\]\s*$", before):
+            continue
+        start = i
+        if len(before.strip(" |")) < 3:  # the number alone on its line: the equation is above
+            k = i - 1
+            while k >= 0 and not lines[k].strip():
+                k -= 1
+            if k < 0:
+                continue
+            before, start = lines[k].strip(), k
+        if not _MATHY.search(before):
+            continue
+        seen.add(m.group(1))
+        found.append({"number": m.group(1), "text": " ".join(before.replace("|", " ").split()), "line": start + 1})
+    return found
+
+
+_EQ_ENVS = "equation|align|gather|multline|eqnarray|flalign"
+
+
+def _tex_equations(lines: list[str]) -> list[dict]:
+    found, counter = [], 0
+    for name, start, _, body in _tex_environments(lines, rf"(?:{_EQ_ENVS})\*?"):
+        starred = name.endswith("*")
+        text = "\n".join(body)
+        text = re.sub(rf"\\(begin|end)\{{{re.escape(name)}\}}", "", text)
+        rows = [text] if name.startswith(("equation", "multline")) else re.split(r"\\\\", text)
+        offset = 0
+        for row in rows:
+            line = start + 1 + offset
+            offset += row.count("\n")
+            if not row.strip():
+                continue
+            tag = re.search(r"\\tag\*?\{([^}]*)\}", row)
+            if tag:
+                number = tag.group(1)
+            elif starred or re.search(r"\\(nonumber|notag)\b", row):
+                continue
+            else:
+                counter += 1
+                number = str(counter)
+            found.append({"number": number, "text": _detex(re.sub(r"\\tag\*?\{[^}]*\}", "", row)), "line": line})
+    return found
+
+
+# --- architecture, tables, figures --------------------------------------------------
+
+_COMPONENTS = {
+    "encoder": r"\bencoders?\b",
+    "decoder": r"\bdecoders?\b",
+    "multi-head attention": r"\bmulti[- ]?head(?:ed)?(?: self)?[- ]attention\b",
+    "self-attention": r"\bself[- ]attention\b",
+    "cross-attention": r"\b(?:cross|encoder[- ]decoder)[- ]attention\b",
+    "attention": r"\battention\b",
+    "attention heads": r"\bheads?\b",
+    "embedding": r"\bembeddings?\b",
+    "positional encoding": r"\bposition(?:al)?[- ](?:encodings?|embeddings?)\b",
+    "layer normalisation": r"\blayer[- ]?norm(?:ali[sz]ation)?\b",
+    "batch normalisation": r"\bbatch[- ]?norm(?:ali[sz]ation)?\b",
+    "RMSNorm": r"\bRMS[- ]?Norm\b",
+    "normalisation": r"\bnormali[sz]ation\b",
+    "feed-forward network": r"\bfeed[- ]?forward\b|\bFFN\b|\bMLPs?\b",
+    "residual connection": r"\bresidual\b|\bskip[- ]connections?\b",
+    "convolution": r"\bconv(?:olution(?:al|s)?)?\b",
+    "pooling": r"\bpooling\b",
+    "linear projection": r"\b(?:linear )?projections?\b",
+    "softmax": r"\bsoftmax\b",
+    "dropout": r"\bdropout\b",
+    "recurrent layer": r"\b(?:LSTMs?|GRUs?|RNNs?|recurrent)\b",
+    "gating": r"\bgat(?:e|es|ed|ing)\b",
+    "memory": r"\bmemor(?:y|ies)\b",
+    "layer": r"\blayers?\b",
+    "block": r"\bblocks?\b",
+    "module": r"\bmodules?\b",
+}
+_COMPONENT_RES = {name: re.compile(p, re.IGNORECASE) for name, p in _COMPONENTS.items()}
+
+
+def _architecture(lines: list[str], locate) -> list[dict]:
+    found = []
+    # Each line with the start of the next, so "layer\nnormalization" is one mention.
+    joined = [(line, f"{line} {lines[i + 1][:40] if i + 1 < len(lines) else ''}") for i, line in enumerate(lines)]
+    for name, pattern in _COMPONENT_RES.items():
+        hits = [
+            i + 1 for i, (line, both) in enumerate(joined)
+            if (m := pattern.search(both)) and m.start() < len(line)
+        ]
+        if hits:
+            found.append({
+                "text": name, "mentions": len(hits), "location": locate(hits[0]),
+                "locations": [locate(n) for n in hits[:20]],
+            })
+    return found
+
+
+def _references(lines: list[str], pattern: str, locate) -> list[dict]:
+    counts: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        for m in re.finditer(pattern, line):
+            counts.setdefault(m.group(2), []).append(i + 1)
+    label = "Table" if "Table" in pattern else "Figure"
+    return [
+        {"text": f"{label} {num}", "number": num, "mentions": len(hits), "location": locate(hits[0])}
+        for num, hits in counts.items()
+    ]
+
+
+def _title(lines: list[str], kind: str) -> str:
+    if kind == "tex":
+        m = re.search(r"\\title\{(.+?)\}", "\n".join(lines), re.DOTALL)
+        return _detex(m.group(1)) if m else ""
+    for line in lines[:40]:
+        if m := _MD_HEADING.match(line.strip()):
+            return m.group(2).strip("* ")
+    return next((_flatten_row(line).strip() for line in lines if _flatten_row(line).strip()), "")[:160]
+
+
+# --8<-- [start:extract_outline]
+def extract_outline(text: str, kind: str = "markdown") -> Outline:
+    """Find the outline of a paper in its cleaned text.
+
+    Args:
+        text: The paper as cleaned Markdown/plain text, or LaTeX source.
+        kind: ``"tex"`` for LaTeX source; anything else is read as text.
+
+    Returns:
+        An :class:`Outline`; each item has ``text`` and ``location``
+        (``{"page", "section", "line"}``).
+    """
+    lines = text.split("\n")
+    if kind == "tex":
+        sections = _tex_sections(lines)
+        algorithms, definitions = _tex_algorithms(lines), _tex_definitions(lines)
+        equations = _tex_equations(lines)
+        prose = _tex_prose(lines)
+    else:
+        # markitdown sets some PDF passages as Markdown table rows: read their cells as text.
+        flat = [_flatten_row(l) for l in lines]
+        sections = _text_sections(flat)
+        algorithms = _text_algorithms(flat, {s["line"] for s in sections})
+        definitions, equations = _text_definitions(flat), _text_equations(lines)
+        prose = [l.replace("\f", "") for l in lines]
+    locate = _Locator(lines, sections)
+
+    def located(items: list[dict], text_of) -> list[dict]:
+        return [{**item, "text": text_of(item), "location": locate(item.pop("line"))} for item in items]
+
+    return Outline(
+        title=_title(lines, kind),
+        sections=located(sections, lambda s: s["text"]),
+        algorithms=located(algorithms, lambda a: f"Algorithm {a['number']}: {a['title']}".rstrip(": ")),
+        definitions=located(definitions, lambda d: d["text"]),
+        equations=located(equations, lambda e: e["text"]),
+        hyperparameters=located(
+            find_hyperparameters(prose, latex=lines if kind == "tex" else None), lambda h: h["text"]
+        ),
+        architecture=_architecture(prose, locate),
+        tables=_references(prose, r"\b(Table|Tab\.)\s+(\d+|[A-H]\.\d+)", locate),
+        figures=_references(prose, r"\b(Figure|Fig\.)\s+(\d+|[A-H]\.\d+)", locate),
+    )
+# --8<-- [end:extract_outline]

@@ -1,0 +1,247 @@
+r"""Find hyperparameters in a paper's text: name, value and where they came from.
+
+Three sources, as papers write them:
+
+* **assignments**: ``β1 = 0.9``, ``warmup_steps = 4000``, ``P_drop = 0.1``, and
+  what PDF extraction leaves of them (``d =512``, ``β =0.9``, ``ε =10-9``);
+* **prose**: ``a learning rate of 0.001``, ``batch size 256``, ``trained for
+  100K steps``, ``dropout rate P_drop = 0.1``;
+* **tables**: Markdown tables (markitdown writes them for many PDFs and HTML
+  pages) and LaTeX ``tabular`` rows.
+
+Values are kept as written, with the exponent made explicit where a PDF lost
+the superscript (``10-9`` → ``10^-9``), and also parsed to a number.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["find_hyperparameters", "parse_value"]
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+VALUE = (
+    rf"(?:{_NUM}\s*[×x*·]\s*10\s*\^?\s*\{{?\s*-?\s*\d+\s*\}}?"  # 3 × 10^-4, 3x10-4
+    r"|10\s*\^\s*\{?\s*-?\s*\d+\s*\}?"  # 10^-9, 10^{-9}
+    r"|10-\d{1,2}(?!\d|\.\d)"  # 10-9: a PDF's lost superscript
+    r"|\d+(?:\.\d+)?[eE][-+]?\d+"  # 1e-3
+    rf"|{_NUM}\s?[KMB](?![A-Za-z])"  # 100K, 65M, 1.5B
+    rf"|{_NUM}%?)"
+)
+_GREEK = "α-ωΑ-Ωϵϑϕ"
+_NAME = (
+    rf"(?:[A-Za-z{_GREEK}][A-Za-z0-9{_GREEK}]*(?:_\{{?[A-Za-z0-9{_GREEK},]+\}}?)?)"
+)
+_ASSIGN = re.compile(rf"(?<![\w\\])(?P<name>{_NAME})\s*(?:=|:=)\s*(?P<value>{VALUE})(?!\w|\.\d)")
+_KNOWN = (
+    r"learning[ -]rates?|lr|batch[ -]sizes?|mini-?batch(?: size)?|dropout(?: rate| probability)?"
+    r"|weight[ -]decay|momentum|warm-?up(?: steps| period)?|label smoothing|epochs?"
+    r"|(?:training |train |total )?(?:steps|iterations|updates)|temperature|beam (?:size|width)"
+    r"|length penalty|gradient (?:clipping|norm)|clip(?:ping)? (?:norm|threshold)"
+    r"|hidden (?:size|dimension|units)|embedding (?:size|dimension)|model dimension"
+    r"|vocabulary(?: size)?|sequence length|context length|number of (?:layers|heads|epochs)"
+    r"|layers|heads|attention heads|rank|decay rate|discount(?: factor)?|epsilon|seed"
+)
+# Words and symbols allowed between a name and its value: "rate of", "P_drop =", "(β1)".
+_STOP = r"(?:and|or|for|on|in|by|we|per|each|from|than|but|which|that|this|it|as|use|used|train|trained)\b"
+_SYMBOL = rf"(?!{_STOP})(?:[A-Za-z{_GREEK}]+_\{{?\w+\}}?|[A-Za-z{_GREEK}]{{1,6}}\d?|\([^()\s]{{1,10}}\))"
+_FILLER = rf"(?:\s+(?:of|is|was|to|set|at|equal|with|a|an|the|value|values|=|:|{_SYMBOL}))"
+_PROSE = re.compile(
+    rf"\b(?P<name>{_KNOWN})\b(?P<filler>{_FILLER}{{0,4}})\s*[=:]?\s*(?P<value>{VALUE})(?!\w|\.\d)",
+    re.IGNORECASE,
+)
+_COUNTED = re.compile(
+    rf"(?P<value>{VALUE})\s+(?P<name>(?:training |warm-?up |warmup )?(?:steps|epochs|iterations|updates)"
+    r"|(?:encoder |decoder |transformer )?layers|(?:attention )?heads|GPUs|parameters|params)\b",
+    re.IGNORECASE,
+)
+_LINKING = {"of", "is", "was", "to", "set", "at", "equal", "with", "a", "an", "the", "value", "values"}
+# Loop indices and similar: "i = 1", "t = 0" are not hyperparameters.
+_INDEX_NAMES = {"i", "j", "k", "l", "t", "n", "m", "x", "y", "z", "s", "p", "q", "c", "a", "b"}
+
+
+def parse_value(value: str) -> float | None:
+    """The number a written value stands for.
+
+    Example:
+        >>> [parse_value(v) for v in ("0.001", "1e-3", "10^-9", "10-9", "3 × 10^-4", "100K", "4,000")]
+        [0.001, 0.001, 1e-09, 1e-09, 0.0003, 100000.0, 4000.0]
+    """
+    v = value.translate(_SUPERSCRIPTS).replace(" ", "").replace(",", "").replace("{", "").replace("}", "")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)[×x*·]10\^?(-?\d+)", v)
+    if m:
+        return float(f"{float(m.group(1)) * 10.0 ** int(m.group(2)):.12g}")
+    m = re.fullmatch(r"10(?:\^(-?\d+)|(-\d+))", v)
+    if m:
+        return 10.0 ** int(m.group(1) or m.group(2))
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMB])", v)
+    if m:
+        return float(m.group(1)) * {"K": 1e3, "M": 1e6, "B": 1e9}[m.group(2)]
+    try:
+        return float(v.rstrip("%")) / (100.0 if v.endswith("%") else 1.0)
+    except ValueError:
+        return None
+
+
+def _normalise(value: str) -> str:
+    v = " ".join(value.translate(_SUPERSCRIPTS).split())
+    v = re.sub(r"\s*\^\s*\{?\s*(-?)\s*(\d+)\s*\}?", r"^\1\2", v)  # 10^{-9} -> 10^-9
+    return re.sub(r"(^|[×x*·]\s*)10-(\d{1,2})$", r"\g<1>10^-\2", v)  # 10-9 -> 10^-9 (lost superscript)
+
+
+def _clean_name(name: str) -> str:
+    return " ".join(name.replace("{", "").replace("}", "").split())
+
+
+def _item(name: str, value: str, source: str, line: int, how: str) -> dict:
+    value = _normalise(value)
+    return {
+        "name": _clean_name(name),
+        "value": value,
+        "numeric": parse_value(value),
+        "source": " ".join(source.split())[:240],
+        "text": f"{_clean_name(name)} = {value}",
+        "line": line,
+        "how": how,
+    }
+
+
+def _table_rows(lines: list[str], start: int):
+    """Yield (line number, cells) of the Markdown table starting at ``start``."""
+    for offset, line in enumerate(lines[start:]):
+        if not line.lstrip().startswith("|"):
+            return
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
+            continue  # the separator row
+        yield start + offset, cells
+
+
+def _from_table(header: list[str], rows: list[tuple[int, list[str]]], source_of) -> list[dict]:
+    found = []
+    is_value = re.compile(rf"\s*{VALUE}\s*")
+    two_col = len(header) == 2
+    for line, cells in rows:
+        if two_col and len(cells) >= 2 and is_value.fullmatch(cells[1]):
+            found.append(_item(cells[0], cells[1].strip(), source_of(line), line, "table"))
+            continue
+        label = cells[0] if cells and not is_value.fullmatch(cells[0]) else ""
+        for col, cell in enumerate(cells):
+            if col < len(header) and header[col] and is_value.fullmatch(cell):
+                name = f"{header[col]} ({label})" if label and col > 0 else header[col]
+                found.append(_item(name, cell.strip(), source_of(line), line, "table"))
+    return found
+
+
+def _latex_tables(lines: list[str]) -> list[dict]:
+    found, i = [], 0
+    while i < len(lines):
+        if r"\begin{tabular}" in lines[i]:
+            rows, j = [], i + 1
+            while j < len(lines) and r"\end{tabular}" not in lines[j]:
+                for part in lines[j].split(r"\\"):
+                    part = re.sub(r"\\(hline|toprule|midrule|bottomrule|cline\{[^}]*\})", "", part)
+                    cells = [re.sub(r"\\[a-zA-Z]+\{([^}]*)\}", r"\1", c).replace("$", "").strip() for c in part.split("&")]
+                    if any(cells):
+                        rows.append((j + 1, cells))
+                j += 1
+            if rows:
+                header, body = rows[0][1], rows[1:]
+                found += _from_table(header, body, lambda n: " | ".join(c for r in rows if r[0] == n for c in r[1]))
+            i = j
+        i += 1
+    return found
+
+
+_CAPTION = re.compile(r"^\s*Table\s+\d+\s*[:.]")
+_PLAIN_ROW = re.compile(rf"^\s*(?P<name>[A-Za-z{_GREEK}][\w{_GREEK} /()'-]{{0,40}}?)\s+(?P<value>{VALUE})\s*$")
+
+
+def _plain_table(lines: list[str], start: int) -> tuple[list[dict], int]:
+    """Rows ``Name  value`` under a ``Table N:`` caption (a PDF's table as text)."""
+    found, i = [], start + 1
+    while i < len(lines) and i < start + 40:
+        line = lines[i].replace("\f", "")
+        if not line.strip():
+            break
+        m = _PLAIN_ROW.match(line)
+        if m:
+            found.append(_item(m.group("name"), m.group("value"), f"{lines[start].strip()} {line.strip()}", i + 1, "table"))
+        elif found:
+            break
+        i += 1
+    return found, i
+
+
+def _paragraphs(lines: list[str]):
+    """Runs of non-empty prose lines, joined, with the line each character came from."""
+    run: list[int] = []
+    for i, line in enumerate(lines + [""]):
+        prose = line.strip() and not line.lstrip().startswith("|") and not _CAPTION.match(line)
+        if prose:
+            run.append(i)
+            continue
+        if run:
+            text, owner = "", []
+            for k in run:
+                piece = lines[k].replace("\f", "").strip().translate(_SUPERSCRIPTS) + " "
+                text += piece
+                owner += [k] * len(piece)
+            yield text, owner
+            run = []
+
+
+def _sentence(text: str, pos: int) -> str:
+    start = text.rfind(". ", 0, pos)
+    start = 0 if start == -1 else start + 2
+    end = text.find(". ", pos)
+    return text[start : end + 1 if end != -1 else len(text)]
+
+
+def find_hyperparameters(lines: list[str], latex: list[str] | None = None) -> list[dict]:
+    """All hyperparameters in ``lines`` (already cleaned); ``line`` is 1-based.
+
+    Prose is read a paragraph at a time, so that a value pushed onto the next
+    line by a PDF's lost subscript (``d`` / ``model`` / ``= 512``) is still found.
+    ``latex``, the raw lines of a LaTeX source, adds the rows of its ``tabular``s.
+    """
+    found: list[dict] = []
+    i = 0
+    while i < len(lines):  # tables: Markdown, and plain text under a caption
+        if lines[i].lstrip().startswith("|"):
+            rows = list(_table_rows(lines, i))
+            if len(rows) >= 2:
+                header, body = rows[0][1], rows[1:]
+                found += _from_table(header, [(n + 1, c) for n, c in body], lambda n: lines[n - 1].strip())
+            i += max(len(rows), 1)
+            continue
+        if _CAPTION.match(lines[i]):
+            rows, i = _plain_table(lines, i)
+            found += rows
+            continue
+        i += 1
+    for text, owner in _paragraphs(lines):
+        taken: list[tuple[int, int]] = []
+        for pattern, how in ((_PROSE, "prose"), (_ASSIGN, "assignment"), (_COUNTED, "prose")):
+            for m in pattern.finditer(text):
+                span = m.span("value")
+                if any(a <= span[0] < b for a, b in taken):
+                    continue
+                name, value = m.group("name"), m.group("value")
+                if how == "assignment" and name in _INDEX_NAMES and re.fullmatch(r"[0-2]", value):
+                    continue
+                if pattern is _PROSE:  # keep the paper's symbol: "dropout rate P_drop"
+                    symbols = [t for t in re.findall(_SYMBOL, m.group("filler")) if t.lower() not in _LINKING]
+                    name = " ".join([name, *symbols])
+                taken.append(span)
+                found.append(_item(name, value, _sentence(text, m.start()), owner[m.start()] + 1, how))
+    if latex is not None:
+        found += _latex_tables(latex)
+    seen, unique = set(), []
+    for item in found:
+        key = (item["name"].lower(), item["value"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return sorted(unique, key=lambda item: item["line"])

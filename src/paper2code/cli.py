@@ -1,0 +1,58 @@
+"""The ``paper2code`` command line.
+
+``paper2code analyze PAPER``
+    Phase 1: convert a paper and write its implementation checklist.
+
+Bad input gets one line on stderr naming the problem and the file, and exit
+code 2; nothing is written or overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paper2code", description="Tools for implementing ML papers from scratch."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    analyze = sub.add_parser(
+        "analyze",
+        help="convert a paper and write its implementation checklist",
+        description=(
+            "Convert PAPER (.pdf, .html, .docx, .tex, .md, or an arXiv source bundle .tar.gz) "
+            "to Markdown and extract its outline: algorithms, definitions, numbered equations, "
+            "architecture, hyperparameters and sections. Writes OUTDIR/paper.md (cleaned), "
+            "OUTDIR/paper.raw.md (as converted) and OUTDIR/checklist.md."
+        ),
+    )
+    analyze.add_argument("paper", metavar="PAPER", help="the paper to analyse")
+    analyze.add_argument(
+        "-o", "--output", metavar="OUTDIR",
+        help="folder for the outputs (default: PAPER-STEM-analysis; none with --json alone)",
+    )
+    analyze.add_argument("--json", action="store_true", help="print the outline as JSON on stdout")
+    analyze.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "analyze":
+            from paper2code.analysis import run_analyze
+
+            return run_analyze(args.paper, args.output, args.json, args.force)
+    except KeyboardInterrupt:
+        print("paper2code: interrupted; no output was written", file=sys.stderr)
+        return 130
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())
