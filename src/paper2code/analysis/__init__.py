@@ -2,12 +2,12 @@
 
 One module per concern:
 
-* :mod:`paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
-* :mod:`paper2code.analysis.extract` and
-  :mod:`paper2code.analysis.hyperparameters`: the structured outline;
-* :mod:`paper2code.analysis.checklist`: the checklist as Markdown.
+* `paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
+* `paper2code.analysis.extract` and
+  `paper2code.analysis.hyperparameters`: the structured outline;
+* `paper2code.analysis.checklist`: the checklist as Markdown.
 
-:func:`analyze` ties them together, and ``paper2code analyze`` is its command.
+`analyze` ties them together, and ``paper2code analyze`` is its command.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def sample_paper(kind: str = "pdf") -> Path:
 
 
 def analyze(paper: str | Path) -> Analysis:
-    """Convert and analyse a paper; raises :class:`PaperError` on bad input."""
+    """Convert and analyse a paper; raises `PaperError` on bad input."""
     conversion = convert_paper(paper)
     outline = extract_outline(conversion.text, conversion.kind)
     return Analysis(conversion, outline, render_checklist(outline, Path(paper).name))

@@ -64,7 +64,8 @@ def render_checklist(outline: Outline, source_name: str = "") -> str:
 
     out += ["", "## Model components", ""]
     for c in sorted(outline.architecture, key=lambda c: -c["mentions"])[:15]:
-        out.append(f"- [ ] {c['text']}: named {c['mentions']} times, first at {where(c['location'])}")
+        times = "once" if c["mentions"] == 1 else f"{c['mentions']} times"
+        out.append(f"- [ ] {c['text']}: named {times}, first at {where(c['location'])}")
 
     out += ["", "## Key equations", ""]
     for e in outline.equations:
@@ -74,7 +75,8 @@ def render_checklist(outline: Outline, source_name: str = "") -> str:
         out += ["", "## Definitions and results", ""]
         for d in outline.definitions:
             label = f"{d['kind'].capitalize()} {d['number']}" + (f" ({d['title']})" if d["title"] else "")
-            out.append(f"- [ ] {label}: {d['text'][:160]} ({where(d['location'])})")
+            body = re.sub(rf"^\W*{d['kind']}\s+[\d.]+\s*(\([^)]*\))?\s*[.:]?\s*", "", d["text"], flags=re.I)
+            out.append(f"- [ ] {label}: {body[:160]} ({where(d['location'])})")
 
     out += ["", "## Hyperparameters (from the paper)", "", "| Parameter | Value | Where |", "|---|---|---|"]
     for h in outline.hyperparameters:

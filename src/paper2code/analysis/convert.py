@@ -2,7 +2,7 @@ r"""Turn a paper into text: PDF, HTML or .docx through markitdown, LaTeX as it i
 
 The input is checked by its *content*, not its name: a text file named
 ``.pdf`` or an image named ``paper.pdf`` is refused with a one-line reason
-(:class:`PaperError`), as are empty files, encrypted or truncated PDFs, and
+(`PaperError`), as are empty files, encrypted or truncated PDFs, and
 PDFs with no extractable text (scanned pages).
 
 LaTeX source (``.tex``, or an arXiv source bundle ``.tar.gz``) is the best

@@ -1,7 +1,7 @@
 r"""Extract a paper's outline: what an implementer must find before coding.
 
 From the cleaned text of a paper (Markdown from markitdown, or LaTeX source)
-:func:`extract_outline` finds, each with its location (page, section, line):
+`extract_outline` finds, each with its location (page, section, line):
 
 * **sections** (Markdown headings, numbered headings such as ``3.2 Attention``,
   ``\section{…}``);
@@ -10,7 +10,7 @@ From the cleaned text of a paper (Markdown from markitdown, or LaTeX source)
 * **definitions** and **theorems, lemmas, propositions, corollaries**;
 * **numbered equations**: the number and the text of the equation's line(s);
 * **architecture**: the components the paper names, with where they appear;
-* **hyperparameters** (see :mod:`paper2code.analysis.hyperparameters`);
+* **hyperparameters** (see `paper2code.analysis.hyperparameters`);
 * the **tables** and **figures** the text refers to.
 
 The rules are the ones a careful reader applies with ``grep``, made robust
@@ -51,12 +51,12 @@ class Outline:
 class _Locator:
     """Page, section and line of each line of the text."""
 
-    def __init__(self, lines: list[str], sections: list[dict]):
+    def __init__(self, lines: list[str], sections: list[dict], paged: bool):
         self.page, page = [], 1
         for line in lines:
             self.page.append(page)
             page += line.count("\f")
-        self.has_pages = page > 1
+        self.has_pages = paged or page > 1
         self.sections = sorted((s["line"], s["text"]) for s in sections)
 
     def __call__(self, line: int) -> dict:
@@ -466,7 +466,15 @@ def _title(lines: list[str], kind: str) -> str:
     for line in lines[:40]:
         if m := _MD_HEADING.match(line.strip()):
             return m.group(2).strip("* ")
-    return next((_flatten_row(line).strip() for line in lines if _flatten_row(line).strip()), "")[:160]
+    first = [_flatten_row(line).strip() for line in lines[:10] if _flatten_row(line).strip()]
+    if not first:
+        return ""
+    title = first[0]
+    # A PDF title wrapped onto a second short line: "… A Sample Paper for" / "Implementers".
+    dangling = title.split()[-1].lower() in {"for", "of", "and", "the", "to", "in", "with", "a", "an", "on", "via", "from"}
+    if len(first) > 1 and dangling:
+        title += " " + first[1]
+    return title[:160]
 
 
 # --8<-- [start:extract_outline]
@@ -475,10 +483,11 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
 
     Args:
         text: The paper as cleaned Markdown/plain text, or LaTeX source.
-        kind: ``"tex"`` for LaTeX source; anything else is read as text.
+        kind: ``"tex"`` for LaTeX source, ``"pdf"`` for a PDF's text (locations
+            then carry page numbers); anything else is read as text.
 
     Returns:
-        An :class:`Outline`; each item has ``text`` and ``location``
+        An `Outline`; each item has ``text`` and ``location``
         (``{"page", "section", "line"}``).
     """
     lines = text.split("\n")
@@ -494,7 +503,7 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
         algorithms = _text_algorithms(flat, {s["line"] for s in sections})
         definitions, equations = _text_definitions(flat), _text_equations(lines)
         prose = [l.replace("\f", "") for l in lines]
-    locate = _Locator(lines, sections)
+    locate = _Locator(lines, sections, paged=kind == "pdf")
 
     def located(items: list[dict], text_of) -> list[dict]:
         return [{**item, "text": text_of(item), "location": locate(item.pop("line"))} for item in items]

@@ -44,7 +44,12 @@ _KNOWN = (
     r"|layers|heads|attention heads|rank|decay rate|discount(?: factor)?|epsilon|seed"
 )
 # Words and symbols allowed between a name and its value: "rate of", "P_drop =", "(β1)".
-_STOP = r"(?:and|or|for|on|in|by|we|per|each|from|than|but|which|that|this|it|as|use|used|train|trained)\b"
+_STOP = (
+    r"(?:and|or|for|on|in|by|we|per|each|from|than|but|which|that|this|it|as|use|used|train|trained"
+    # the first words of other names: "steps with batch size 64" is not steps = 64
+    r"|learning|batch|dropout|weight|momentum|warm\w*|label|epochs?|steps|training|temperature"
+    r"|beam|gradient|hidden|embedding|vocabulary|sequence|context|layers|heads|seed)\b"
+)
 _SYMBOL = rf"(?!{_STOP})(?:[A-Za-z{_GREEK}]+_\{{?\w+\}}?|[A-Za-z{_GREEK}]{{1,6}}\d?|\([^()\s]{{1,10}}\))"
 _FILLER = rf"(?:\s+(?:of|is|was|to|set|at|equal|with|a|an|the|value|values|=|:|{_SYMBOL}))"
 _PROSE = re.compile(

@@ -1,0 +1,31 @@
+"""Helpers for the analysis tests: PDFs generated on the spot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+
+def make_pdf(path: Path, pages: list[list[str]]) -> Path:
+    """A PDF with one page per list of lines, in DejaVu Sans (Unicode)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", "", str(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"))
+    pdf.set_font("dejavu", size=10)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path
+
+
+@pytest.fixture
+def pdf(tmp_path):
+    def build(*pages: list[str], name: str = "paper.pdf") -> Path:
+        return make_pdf(tmp_path / name, list(pages))
+
+    return build
