@@ -3,6 +3,9 @@
 ``paper2code analyze PAPER``
     Phase 1: convert a paper and write its implementation checklist.
 
+``paper2code new NAME``
+    Phase 2: create a project for implementing a paper, with tests that pass.
+
 Bad input gets one line on stderr naming the problem and the file, and exit
 code 2; nothing is written or overwritten.
 """
@@ -38,6 +41,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--json", action="store_true", help="print the outline as JSON on stdout")
     analyze.add_argument("--force", action="store_true", help="overwrite existing outputs")
+
+    new = sub.add_parser(
+        "new",
+        help="create a paper-implementation project",
+        description=(
+            "Create a uv project for implementing a paper: pyproject.toml with dependency groups, "
+            "a verified .gitignore, src/NAME with a tiny working model, tests, train.py with "
+            "small/medium/large configs, a Gradio demo, a quickstart notebook and docs/ALGORITHMS.md."
+        ),
+    )
+    new.add_argument("name", metavar="NAME", help="the Python package name, e.g. lora_repro")
+    new.add_argument("--dir", metavar="DIR", help="where to create it (default: ./NAME); must not exist or be empty")
+    new.add_argument("--description", default="", help="one line describing the project")
+    new.add_argument("--paper", default="", metavar="URL", help="link to the paper")
     return parser
 
 
@@ -48,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             from paper2code.analysis import run_analyze
 
             return run_analyze(args.paper, args.output, args.json, args.force)
+        if args.command == "new":
+            from paper2code.scaffold import run_new
+
+            return run_new(args.name, args.dir, args.description, args.paper)
     except KeyboardInterrupt:
         print("paper2code: interrupted; no output was written", file=sys.stderr)
         return 130

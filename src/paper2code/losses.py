@@ -111,7 +111,7 @@ def vae_loss(
 def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
     r"""$G_t = r_t + \gamma G_{t+1}$ along the last dimension (one episode per row).
 
-    Example:
+    Examples:
         >>> discounted_returns(torch.tensor([1.0, 1.0, 1.0]), gamma=0.5)
         tensor([1.7500, 1.5000, 1.0000])
     """

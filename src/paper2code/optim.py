@@ -129,7 +129,7 @@ class AdamW(Adam):
 def transformer_lr(step: int, d_model: int = 512, warmup_steps: int = 4000) -> float:
     r"""Equation (3) of Vaswani et al.; ``step`` counts from 1.
 
-    Example:
+    Examples:
         >>> round(transformer_lr(4000), 7)  # the peak, at step = warmup_steps
         0.0006988
     """

@@ -62,7 +62,7 @@ def count_parameters(model: nn.Module, depth: int = 1) -> ParameterCount:
             ``encoder.layers``. Parameters of the root module itself are
             grouped under ``(root)``.
 
-    Example:
+    Examples:
         >>> net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
         >>> count = count_parameters(net)
         >>> count.total, count.by_module
@@ -96,7 +96,7 @@ def assert_shape(
     Returns:
         The bindings, to pass to the next call.
 
-    Example:
+    Examples:
         >>> d = assert_shape(torch.zeros(2, 5, 8), ("B", "T", 8))
         >>> d
         {'B': 2, 'T': 5}
@@ -183,7 +183,7 @@ def check_gradient_flow(model: nn.Module, max_norm: float = 1e3) -> GradientRepo
 def default_tolerance(dtype: torch.dtype) -> dict[str, float]:
     """``torch.testing.assert_close``'s default rtol/atol for a dtype.
 
-    Example:
+    Examples:
         >>> default_tolerance(torch.float32)
         {'rtol': 1.3e-06, 'atol': 1e-05}
     """

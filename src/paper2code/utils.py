@@ -3,7 +3,7 @@
 These are the "utilities first" of the implementation order: tiny, tested,
 and used by everything after them.
 
-Example:
+Examples:
     >>> import torch
     >>> from paper2code.utils import get_device, same_device_type
     >>> same_device_type(torch.zeros(1).device, "cpu")
@@ -58,7 +58,7 @@ def same_device_type(a: torch.device | str, b: torch.device | str) -> bool:
     ``get_device()`` reports ``cuda:0``, so a test that compares devices with
     ``==`` fails on every GPU machine. Compare the types instead.
 
-    Example:
+    Examples:
         >>> import torch
         >>> torch.device("cuda") == torch.device("cuda:0")
         False

@@ -19,7 +19,7 @@ __all__ = ["render_checklist", "where"]
 def where(location: dict) -> str:
     """``p. 3, §3.2 Attention, line 120`` from a location dict.
 
-    Example:
+    Examples:
         >>> where({"page": 2, "section": "3 Model", "line": 40})
         'p. 2, §3 Model, line 40'
     """

@@ -115,7 +115,7 @@ def _pdf_is_encrypted(data: bytes) -> bool:
 
 
 def _read_tex_bundle(path: Path) -> str:
-    """The main .tex file of an arXiv source bundle, with \\input files inlined."""
+    r"""The main .tex file of an arXiv source bundle, with \input files inlined."""
     try:
         with tarfile.open(path) as tar:
             files = {
@@ -181,18 +181,18 @@ _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+
 
 
 def clean_text(text: str) -> str:
-    """Remove common PDF-extraction artefacts, keeping line and page structure.
+    r"""Remove common PDF-extraction artefacts, keeping line and page structure.
 
     * ``(cid:NN)`` codes of glyphs the PDF had no Unicode for, and NUL bytes;
     * ligatures (ﬁ, ﬂ, …) spelled out;
-    * words hyphenated across a line break joined (``implemen-\\ntation``),
+    * words hyphenated across a line break joined (``implemen-\ntation``),
       the line break kept after the word so that line numbers still match;
     * the Unicode minus (−) and other dashes between digits turned into ``-``;
     * Unicode normalised to NFC.
 
-    Example:
-        >>> clean_text("the ﬁrst implemen-\\ntation uses (cid:3)ε = 10−9")
-        'the first implementation\\nuses ε = 10-9'
+    Examples:
+        >>> clean_text("the ﬁrst implemen-\ntation uses (cid:3)ε = 10−9")
+        'the first implementation\nuses ε = 10-9'
     """
     text = text.replace("\x00", "")
     text = re.sub(r"\(cid:\d+\)", "", text)

@@ -251,7 +251,7 @@ def _text_algorithms(lines: list[str], section_lines: set[int]) -> list[dict]:
 
 
 def _tex_environments(lines: list[str], names: str):
-    """Yield (name, start line, end line, body lines) of \\begin{name}…\\end{name}."""
+    r"""Yield (name, start line, end line, body lines) of \begin{name}…\end{name}."""
     begin = re.compile(rf"\\begin\{{({names})\}}")
     i = 0
     while i < len(lines):

@@ -69,7 +69,7 @@ _INDEX_NAMES = {"i", "j", "k", "l", "t", "n", "m", "x", "y", "z", "s", "p", "q",
 def parse_value(value: str) -> float | None:
     """The number a written value stands for.
 
-    Example:
+    Examples:
         >>> [parse_value(v) for v in ("0.001", "1e-3", "10^-9", "10-9", "3 × 10^-4", "100K", "4,000")]
         [0.001, 0.001, 1e-09, 1e-09, 0.0003, 100000.0, 4000.0]
     """

@@ -175,7 +175,7 @@ class Transformer(nn.Module):
 def create_transformer(**overrides) -> Transformer:
     """A small Transformer for tests and examples; override any config field.
 
-    Example:
+    Examples:
         >>> model = create_transformer(vocab_size=11, d_model=16, n_heads=2, d_ff=32)
         >>> model(torch.ones(2, 5, dtype=torch.long), torch.ones(2, 4, dtype=torch.long)).shape
         torch.Size([2, 4, 11])

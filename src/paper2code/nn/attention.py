@@ -50,7 +50,7 @@ def causal_mask(t_q: int, t_k: int | None = None, device: torch.device | None = 
     With ``t_k > t_q`` (cached keys before the queries) query i sees keys up to
     ``i + t_k - t_q``.
 
-    Example:
+    Examples:
         >>> causal_mask(3).int()
         tensor([[1, 0, 0],
                 [1, 1, 0],
@@ -63,7 +63,7 @@ def causal_mask(t_q: int, t_k: int | None = None, device: torch.device | None = 
 def padding_mask(lengths: Tensor, t_k: int) -> Tensor:
     """Mask of shape ``(B, 1, 1, T_k)`` that hides the key positions past each length.
 
-    Example:
+    Examples:
         >>> padding_mask(torch.tensor([2, 3]), 4).int().squeeze()
         tensor([[1, 1, 0, 0],
                 [1, 1, 1, 0]], dtype=torch.int32)

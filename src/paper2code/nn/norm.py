@@ -80,7 +80,7 @@ class Residual(nn.Module):
             depth but needs a final LayerNorm after the last block.
         norm: The normalisation class (``LayerNorm`` or ``RMSNorm``).
 
-    Example:
+    Examples:
         >>> block = Residual(4, norm_first=True)
         >>> x = torch.randn(2, 3, 4)
         >>> torch.equal(block(x, lambda h: torch.zeros_like(h)), x)  # f = 0: identity

@@ -39,7 +39,7 @@ __all__ = [
 def sinusoidal_table(max_len: int, d_model: int, base: float = 10000.0) -> Tensor:
     """The ``(max_len, d_model)`` table of Section 3.5; even columns sin, odd cos.
 
-    Example:
+    Examples:
         >>> sinusoidal_table(4, 6)[0]  # position 0: sin 0 = 0, cos 0 = 1
         tensor([0., 1., 0., 1., 0., 1.])
     """
