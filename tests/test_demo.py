@@ -6,8 +6,6 @@ import socket
 
 import pytest
 
-gradio = pytest.importorskip("gradio", reason="the demo group is not installed (uv sync --group demo)")
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -16,6 +14,8 @@ def free_port() -> int:
 
 
 def test_demo_copies_a_sequence_through_the_client():
+    # Imported here, not at collection: Gradio takes seconds to import.
+    pytest.importorskip("gradio", reason="the demo group is not installed (uv sync --group demo)")
     from gradio_client import Client
 
     from paper2code.demo import build_demo

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import torch
 
 from paper2code.distributed import train
 
 
-def test_two_ddp_replicas_agree_and_equal_a_single_process_run(tmp_path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo" if sys.platform == "linux" else ""}
-    env = {k: v for k, v in env.items() if v}
-    result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         "-m", "paper2code.distributed", "--steps", "20", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=240, env=env,
-    )
+def test_two_ddp_replicas_agree_and_equal_a_single_process_run(background_job):
+    # torchrun --standalone --nproc_per_node 2 -m paper2code.distributed --steps 20 --out DIR,
+    # started in the background after collection (see tests/conftest.py).
+    job, result = background_job("ddp")
     assert result.returncode == 0, result.stderr[-3000:]
+    tmp_path = job.output
     rank0 = torch.load(tmp_path / "rank0.pt")
     rank1 = torch.load(tmp_path / "rank1.pt")
     single = train(rank=0, world_size=1, steps=20)

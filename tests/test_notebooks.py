@@ -16,7 +16,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "docs").rglob("*.ipynb"))
@@ -31,6 +30,8 @@ def test_notebook_is_stored_without_outputs(path):
 
 def run_notebook(path: Path) -> None:
     """Run every code cell in order; raise AssertionError naming the first failing cell."""
+    from IPython.core.interactiveshell import InteractiveShell
+
     nb = nbformat.read(path, as_version=4)
     shell = InteractiveShell()  # a fresh shell: a fresh namespace, like a new kernel
     try:

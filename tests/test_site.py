@@ -37,18 +37,12 @@ MATH_PAGES = ["handbook/tested-pages/", "notebooks/quickstart/", ""]
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
+def built_site(background_job) -> Path:
+    # Built by a background job started right after collection (tests/conftest.py).
+    job, result = background_job("site")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "WARNING" not in result.stderr, result.stderr[-3000:]
-    return site
+    return job.output
 
 
 @pytest.fixture(scope="session")

@@ -204,18 +204,9 @@ class LRRangeResult:
 
     def figure(self, title: str = "Learning-rate range test"):
         """A matplotlib figure of loss against learning rate, with the suggestion marked."""
-        import matplotlib
+        from paper2code.figures import lr_range_figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 3.2))
-        ax.semilogx(self.lrs, self.losses)
-        ax.axvline(self.suggested, color="tab:red", linestyle="--", label=f"suggested {self.suggested:.1e}")
-        ax.set(xlabel="learning rate", ylabel="loss (smoothed)", title=title)
-        ax.legend()
-        fig.tight_layout()
-        return fig
+        return lr_range_figure(self.lrs, self.losses, self.suggested, title)
 
 
 def lr_range_test(

@@ -43,10 +43,10 @@ def build_demo(train_steps: int = 300):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    from paper2code.case_studies.copy_task import CopyTaskConfig, exact_match, train_copy_model
+    from paper2code.case_studies.copy_task import CopyTaskConfig, exact_match, trained_copy_model
 
     cfg = CopyTaskConfig(steps=train_steps)
-    model, _ = train_copy_model(cfg)
+    model, _ = trained_copy_model(cfg)
     score = exact_match(model, cfg)
 
     def predict(text: str) -> str:

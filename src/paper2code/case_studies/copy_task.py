@@ -11,6 +11,7 @@ Token ids: 0 padding, 1 beginning of sequence (BOS), 2.. symbols.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -20,12 +21,12 @@ from paper2code.losses import label_smoothed_cross_entropy
 from paper2code.models.transformer import Transformer, TransformerConfig, greedy_decode
 from paper2code.optim import AdamW
 
-__all__ = ["CopyTaskConfig", "copy_batch", "exact_match", "train_copy_model"]
+__all__ = ["CopyTaskConfig", "copy_batch", "exact_match", "train_copy_model", "trained_copy_model"]
 
 PAD, BOS = 0, 1
 
 
-@dataclass
+@dataclass(frozen=True)
 class CopyTaskConfig:
     """A small copy task and model; trains to exact match in seconds on a CPU."""
 
@@ -86,3 +87,10 @@ def train_copy_model(cfg: CopyTaskConfig | None = None) -> tuple[Transformer, li
         losses.append(loss.item())
     return model, losses
 # --8<-- [end:train]
+
+
+@functools.lru_cache(maxsize=4)
+def trained_copy_model(cfg: CopyTaskConfig = CopyTaskConfig()) -> tuple[Transformer, tuple[float, ...]]:
+    """``train_copy_model(cfg)``, trained once per process and shared (do not train it further)."""
+    model, losses = train_copy_model(cfg)
+    return model.eval(), tuple(losses)
