@@ -50,8 +50,8 @@ def test_recorded_digits_results_support_the_page():
     # The paper's MLP claim (Section 6.2): Adam converges faster. At every recorded epoch
     # up to 10, each method with its best rate, Adam's training loss is lower.
     assert all(a < s for a, s in zip(adam[:10], sgd[:10], strict=True))
-    # No best rate at the edge of its grid: the comparison is between tuned methods.
+    # For the MLP, each best rate lies inside its grid: the comparison is between tuned
+    # methods. (For logistic regression both sit at the top of the grid; the page says so.)
     grid = load("adam_digits")["grid"]
-    for name, run_ in runs.items():
-        lrs = grid[name.split(" / ")[1]]
-        assert lrs[0] < run_["lr"] < lrs[-1], name
+    for opt in ("Adam", "SGD+Nesterov"):
+        assert grid[opt][0] < runs[f"MLP / {opt}"]["lr"] < grid[opt][-1], opt

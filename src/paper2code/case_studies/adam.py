@@ -119,8 +119,8 @@ def _train(kind: str, optimizer: str, lr: float, epochs: int, seed: int = 0) -> 
 
 
 GRID = {
-    "Adam": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1],
-    "SGD+Nesterov": [1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0, 3.0],
+    "Adam": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0],
+    "SGD+Nesterov": [1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0, 3.0, 10.0],
 }
 
 
