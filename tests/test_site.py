@@ -105,6 +105,16 @@ def test_tex_errors_fail_the_strict_build(tmp_path):
     assert "KaTeX cannot typeset" in result.stderr
 
 
+def test_every_plot_marker_became_an_inline_figure(built_site):
+    pages = [p for p in (ROOT / "docs").rglob("*.md") if "<!-- plot:" in p.read_text()]
+    assert pages
+    for page in pages:
+        rel = page.relative_to(ROOT / "docs").with_suffix("")
+        html = (built_site / rel / "index.html").read_text(encoding="utf-8")
+        markers = page.read_text().count("<!-- plot:")
+        assert html.count('src="data:image/svg+xml;base64,') == markers, rel
+
+
 # --- the site in a browser -----------------------------------------------------------
 
 
@@ -162,6 +172,20 @@ def test_page_typesets_math_offline_without_errors(browser, server, path):
         formula = visit.page.locator("article .katex-display, article .katex").first
         formula.scroll_into_view_if_needed()
         visit.page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+    finally:
+        visit.close()
+
+
+@pytest.mark.browser
+def test_figures_are_visible(browser, server):
+    visit = PageVisit(browser, server, "case-studies/grokking/")
+    try:
+        img = visit.page.locator("figure.p2c-plot img").first
+        img.scroll_into_view_if_needed()
+        width = img.evaluate("i => i.complete ? i.naturalWidth : 0")
+        assert width > 100  # the SVG decoded into a real image
+        visit.page.screenshot(path=str(SCREENSHOTS / "grokking-figure.png"))
+        assert visit.foreign_requests() == [] and visit.errors == []
     finally:
         visit.close()
 
