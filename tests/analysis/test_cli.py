@@ -158,3 +158,13 @@ def test_interrupt_keeps_existing_outputs_whole(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_outputs(analysis, out)
     assert snapshot(out) == before
+
+
+def test_long_documents_show_progress_on_stderr_only(tmp_path):
+    from .conftest import make_pdf
+
+    paper = make_pdf(tmp_path / "long.pdf", [[f"{i} Section {i}", "We use a learning rate of 0.01."] for i in range(1, 13)])
+    result = run(paper, "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "converting" in result.stderr and "(12 pages)" in result.stderr
+    assert json.loads(result.stdout)["hyperparameters"]  # stdout is still nothing but the JSON

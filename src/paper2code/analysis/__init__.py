@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,12 +101,28 @@ def write_outputs(analysis: Analysis, outdir: Path) -> list[Path]:
     return [outdir / name for name in contents]
 
 
+LONG_DOCUMENT_PAGES = 10
+
+
+def _pdf_pages(path: Path) -> int:
+    """Pages of a PDF, counted from its page objects without parsing it (0 if not a PDF)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return 0
+    return len(re.findall(rb"/Type\s*/Page(?!s)", data)) if data.startswith(b"%PDF-") else 0
+
+
 def run_analyze(paper: str, outdir: str | None, as_json: bool, force: bool) -> int:
     """The ``paper2code analyze`` command; returns the exit code."""
     target = Path(outdir) if outdir else (None if as_json else Path(f"{Path(paper).stem}-analysis"))
     try:
         if target is not None:
             check_output_dir(target, force)
+        pages = _pdf_pages(Path(paper))
+        if pages >= LONG_DOCUMENT_PAGES:  # progress for long documents, on stderr only
+            print(f"paper2code analyze: converting {paper} ({pages} pages)…", file=sys.stderr, flush=True)
         result = analyze(paper)
         if target is not None:
             written = write_outputs(result, target)
