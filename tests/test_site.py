@@ -155,6 +155,27 @@ class PageVisit:
         self.context.close()
 
 
+def check_copy_buttons(page):
+    blocks = page.locator("article pre:has(code)").count()
+    # Material 9.8 draws it as <button data-md-type="copy">; older releases
+    # as <button class="md-clipboard">.
+    buttons = page.locator('article pre button[data-md-type="copy"], article pre button.md-clipboard').count()
+    assert blocks > 0 and buttons == blocks
+
+
+def check_search(page):
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").click()
+    page.keyboard.type("doctest")
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=10_000)
+    assert "tested" in results.first.inner_text().lower()
+
+
+# One visit per page, with every check that page serves: each visit costs a second.
+EXTRA_CHECKS = {"handbook/tested-pages/": check_copy_buttons, "": check_search}
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("path", MATH_PAGES)
 def test_page_typesets_math_offline_without_errors(browser, server, path):
@@ -165,13 +186,15 @@ def test_page_typesets_math_offline_without_errors(browser, server, path):
         assert visit.page.locator("article .katex").count() > 0
         for raw in ("\\(", "\\)", "\\[", "$$"):
             assert raw not in text, f"raw TeX {raw!r} left on {path or 'home'}"
-        assert visit.foreign_requests() == []
-        assert visit.errors == []
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         name = (path.strip("/").replace("/", "-") or "home") + ".png"
         formula = visit.page.locator("article .katex-display, article .katex").first
         formula.scroll_into_view_if_needed()
         visit.page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+        if path in EXTRA_CHECKS:
+            EXTRA_CHECKS[path](visit.page)
+        assert visit.foreign_requests() == []
+        assert visit.errors == []
     finally:
         visit.close()
 
@@ -184,39 +207,8 @@ def test_figures_are_visible(browser, server):
         img.scroll_into_view_if_needed()
         width = img.evaluate("i => i.complete ? i.naturalWidth : 0")
         assert width > 100  # the SVG decoded into a real image
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         visit.page.screenshot(path=str(SCREENSHOTS / "grokking-figure.png"))
         assert visit.foreign_requests() == [] and visit.errors == []
-    finally:
-        visit.close()
-
-
-@pytest.mark.browser
-def test_code_blocks_have_a_copy_button(browser, server):
-    visit = PageVisit(browser, server, "handbook/tested-pages/")
-    try:
-        blocks = visit.page.locator("article pre:has(code)").count()
-        # Material 9.8 draws it as <button data-md-type="copy">; older releases
-        # as <button class="md-clipboard">.
-        buttons = visit.page.locator(
-            'article pre button[data-md-type="copy"], article pre button.md-clipboard'
-        ).count()
-        assert blocks > 0 and buttons == blocks
-    finally:
-        visit.close()
-
-
-@pytest.mark.browser
-def test_search_finds_a_word_from_a_page(browser, server):
-    visit = PageVisit(browser, server, "")
-    try:
-        page = visit.page
-        page.locator("label.md-search__icon, .md-search__input").first.click()
-        page.locator("input.md-search__input").click()
-        page.keyboard.type("doctest")
-        results = page.locator(".md-search-result__item")
-        results.first.wait_for(timeout=10_000)
-        assert "tested" in results.first.inner_text().lower()
-        assert visit.foreign_requests() == []
-        assert visit.errors == []
     finally:
         visit.close()
