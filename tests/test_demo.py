@@ -34,9 +34,8 @@ def test_demo_copies_a_sequence_through_the_client():
 
 
 def test_demo_listens_on_localhost_by_default():
-    from paper2code.demo import main
-
     import paper2code.demo as demo_module
+    from paper2code.demo import main
 
     launched = {}
 

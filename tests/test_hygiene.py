@@ -48,3 +48,19 @@ def test_docstrings_with_backslashes_are_raw_strings():
             if "\\" in text and "r" not in prefix.lower():
                 offenders.append(f"{path.relative_to(ROOT)}:{line}")
     assert offenders == []
+
+
+def test_ruff_finds_nothing():
+    import shutil
+    import subprocess
+
+    import pytest
+
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (it is in the dev group: uv sync --group dev)")
+    result = subprocess.run(
+        [ruff, "check", "--output-format", "concise", "src", "tests", "docs/conftest.py", "docs/hooks"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]

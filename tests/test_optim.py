@@ -62,7 +62,7 @@ def test_the_comparison_catches_a_missing_bias_correction():
 def test_adamw_is_not_adam_with_l2():
     a, _ = run_pair(AdamW, torch.optim.AdamW, weight_decay=0.5)
     b, _ = run_pair(Adam, torch.optim.Adam, weight_decay=0.5)
-    assert any(not torch.allclose(p, q, atol=1e-4) for p, q in zip(a.parameters(), b.parameters()))
+    assert any(not torch.allclose(p, q, atol=1e-4) for p, q in zip(a.parameters(), b.parameters(), strict=True))
 
 
 def test_transformer_schedule_peaks_at_warmup_steps():

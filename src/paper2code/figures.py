@@ -139,7 +139,7 @@ def grokking():
     plt = _plt()
     d = load("grokking")
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True)
-    for ax, (name, run) in zip(axes, d.items(), strict=True):
+    for ax, run in zip(axes, d.values(), strict=True):
         ax.semilogx(run["step"], run["train_acc"], label="train")
         ax.semilogx(run["step"], run["val_acc"], label="validation")
         ax.set(xlabel="step", title=f"weight decay {run['config']['weight_decay']:g}")

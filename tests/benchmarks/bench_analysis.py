@@ -71,8 +71,8 @@ def main() -> int:
         print(f"{'paper':<24} {'convert':>9} {'extract':>9} {'share':>7} {'end to end':>11}")
         for name, path in papers.items():
             raw = md.convert(str(path)).text_content
-            convert = median_time(lambda: md.convert(str(path)), 5)
-            extract = median_time(lambda: render_checklist(extract_outline(clean_text(raw), "pdf")), 5)
+            convert = median_time(lambda path=path: md.convert(str(path)), 5)
+            extract = median_time(lambda raw=raw: render_checklist(extract_outline(clean_text(raw), "pdf")), 5)
             out = Path(tmp) / f"out-{path.stem}"
             start = time.perf_counter()
             subprocess.run(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from paper2code.case_studies.attention_is_all_you_need import PAPER, parameter_breakdown, schedule, sizes
+from paper2code.case_studies.attention_is_all_you_need import (
+    PAPER,
+    parameter_breakdown,
+    schedule,
+    sizes,
+)
 from paper2code.case_studies.copy_task import CopyTaskConfig, exact_match, trained_copy_model
 from paper2code.models.transformer import transformer_base_config
 

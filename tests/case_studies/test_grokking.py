@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from paper2code.case_studies.grokking import GrokConfig, first_step, grokked, modular_data, train_grokking
+from paper2code.case_studies.grokking import (
+    GrokConfig,
+    first_step,
+    grokked,
+    modular_data,
+    train_grokking,
+)
 from paper2code.figures import load
 
 

@@ -6,7 +6,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paper2code.case_studies.nested_learning import ContinuumMemory, dgd_minimiser, dgd_objective, dgd_update
+from paper2code.case_studies.nested_learning import (
+    ContinuumMemory,
+    dgd_minimiser,
+    dgd_objective,
+    dgd_update,
+)
 
 
 @settings(max_examples=30, deadline=None)

@@ -155,7 +155,7 @@ def test_causal_mask_does_not_leak():
     x = torch.randn(1, t, D, dtype=torch.float64, requires_grad=True)
     leaky = torch.ones(t, t, dtype=torch.bool).tril(diagonal=1)  # sees one token ahead
     for mask, leaks in ((causal_mask(t), False), (leaky, True)):
-        jac = torch.autograd.functional.jacobian(lambda x: mha(x, x, x, mask), x)  # (1,T,D,1,T,D)
+        jac = torch.autograd.functional.jacobian(lambda x, mask=mask: mha(x, x, x, mask), x)  # (1,T,D,1,T,D)
         influence = jac.abs().sum(dim=(0, 2, 3, 5))  # (T_out, T_in)
         future = influence.triu(diagonal=1)
         # Right mask: d out_t / d x_s is exactly 0 for every s > t. Leaky mask: not.

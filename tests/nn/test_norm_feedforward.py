@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from paper2code.nn.feedforward import PositionwiseFeedForward, SwiGLU, gelu
-from paper2code.nn.norm import LayerNorm, RMSNorm, Residual
+from paper2code.nn.norm import LayerNorm, Residual, RMSNorm
 
 TOL = {"rtol": 1e-10, "atol": 1e-12}  # float64
 

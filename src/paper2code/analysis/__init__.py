@@ -3,7 +3,7 @@
 One module per concern:
 
 * `paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
-* `paper2code.analysis.extract` and
+* `paper2code.analysis.extract`, `paper2code.analysis.latex` and
   `paper2code.analysis.hyperparameters`: the structured outline;
 * `paper2code.analysis.checklist`: the checklist as Markdown.
 

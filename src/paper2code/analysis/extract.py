@@ -24,6 +24,15 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from paper2code.analysis.hyperparameters import find_hyperparameters
+from paper2code.analysis.latex import (
+    THEOREM_KINDS,
+    detex,
+    tex_algorithms,
+    tex_definitions,
+    tex_equations,
+    tex_prose,
+    tex_sections,
+)
 
 __all__ = ["Outline", "extract_outline"]
 
@@ -129,84 +138,6 @@ def _text_sections(lines: list[str]) -> list[dict]:
     return found
 
 
-_TEX_SECTION = re.compile(r"\\(section|subsection|subsubsection)(\*?)\{(.+?)\}\s*$")
-
-
-def _tex_sections(lines: list[str]) -> list[dict]:
-    found, counters, appendix = [], [0, 0, 0], False
-    for i, line in enumerate(lines):
-        if r"\begin{abstract}" in line:
-            found.append({"text": "Abstract", "line": i + 1, "level": 1})
-        if line.strip().startswith(r"\appendix"):
-            appendix, counters = True, [0, 0, 0]
-        m = _TEX_SECTION.search(line)
-        if not m or line.lstrip().startswith("%"):
-            continue
-        level = ("section", "subsection", "subsubsection").index(m.group(1))
-        title = _detex(m.group(3))
-        if m.group(2):
-            found.append({"text": title, "line": i + 1, "level": level + 1})
-            continue
-        counters[level] += 1
-        counters[level + 1 :] = [0] * (2 - level)
-        parts = [str(c) for c in counters[: level + 1]]
-        if appendix:
-            parts[0] = chr(ord("A") + counters[0] - 1)
-        found.append({"text": f"{'.'.join(parts)} {title}", "line": i + 1, "level": level + 1})
-    return found
-
-
-# --- LaTeX to readable text ------------------------------------------------------------
-
-_GREEK_TEX = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
-    "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "rho": "ρ", "sigma": "σ",
-    "tau": "τ", "phi": "φ", "psi": "ψ", "omega": "ω", "pi": "π", "xi": "ξ", "zeta": "ζ",
-    "kappa": "κ", "chi": "χ", "Delta": "Δ", "Sigma": "Σ", "Omega": "Ω", "Theta": "Θ",
-}
-
-
-_TEX_SYMBOLS = {
-    "times": "×", "cdot": "·", "leftarrow": "←", "gets": "←", "rightarrow": "→", "to": "→",
-    "lVert": "‖", "rVert": "‖", "top": "ᵀ", "odot": "⊙", "otimes": "⊗", "sqrt": "√", "le": "≤",
-    "leq": "≤", "ge": "≥", "geq": "≥", "in": "∈", "approx": "≈", "sum": "∑", "prod": "∏",
-    "nabla": "∇", "partial": "∂", "infty": "∞", "dots": "…", "ldots": "…", "cdots": "⋯", "pm": "±",
-}
-
-
-def _detex(text: str) -> str:
-    """A readable, single-line version of a LaTeX fragment."""
-    text = re.sub(r"(?<!\\)%.*$", "", text)
-    text = re.sub(r"\\(label|ref|eqref|cite[pt]?|nonumber|notag)\b(\{[^}]*\})?", "", text)
-    text = re.sub(r"\\(text|mathrm|mathbf|mathit|mathcal|operatorname|textbf|emph|textit|hat|bar|tilde)\{([^{}]*)\}", r"\2", text)
-    text = text.replace(r"\_", "_").replace(r"\%", "%").replace(r"\&", "&").replace(r"\\", " ")
-    text = text.replace(r"\,", " ").replace(r"\;", " ").replace(r"\!", "").replace("~", " ")
-    text = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK_TEX.get(m.group(1)) or _TEX_SYMBOLS.get(m.group(1)) or m.group(1), text)
-    text = text.replace("$", "").replace("&", "").replace("{", "").replace("}", "")
-    return " ".join(text.split())
-
-
-# Lines of LaTeX that are structure, not prose: blanked before prose is scanned.
-_TEX_NON_PROSE = re.compile(
-    r"^\s*\\(section|subsection|subsubsection|paragraph|label|caption|begin|end|maketitle|title|author"
-    r"|usepackage|newtheorem|documentclass|bibliography|bibliographystyle|appendix|centering)\b"
-)
-_TEX_BLOCKS = "equation|align|gather|multline|eqnarray|flalign|algorithm|algorithmic|tabular|table|figure"
-
-
-def _tex_prose(lines: list[str]) -> list[str]:
-    """Readable prose lines of a LaTeX file; structure and display blocks blanked, numbering kept."""
-    prose, depth = [], 0
-    body = next((i for i, l in enumerate(lines) if r"\begin{document}" in l), 0)
-    for i, line in enumerate(lines):
-        opens = len(re.findall(rf"\\begin\{{(?:{_TEX_BLOCKS})\*?\}}", line))
-        closes = len(re.findall(rf"\\end\{{(?:{_TEX_BLOCKS})\*?\}}", line))
-        blank = i <= body or depth > 0 or opens or _TEX_NON_PROSE.match(line) or line.lstrip().startswith("%")
-        depth = max(depth + opens - closes, 0)
-        prose.append("" if blank else _detex(line))
-    return prose
-
-
 # --- algorithms ----------------------------------------------------------------------
 
 _ALGO_HEAD = re.compile(r"^\s*\**\s*Algorithm\s+(\d+)\s*\**\s*[:.]?\s*(.*)$")
@@ -227,8 +158,8 @@ def _text_algorithms(lines: list[str], section_lines: set[int]) -> list[dict]:
         title = m.group(2).strip().strip("*").strip()
         if title and (len(title) > 120 or title[0].islower()):
             continue  # "Algorithm 1 shows that …": a reference, not the block
-        window = [l for l in lines[i + 1 : i + 16] if l.strip()]
-        if sum(bool(_STEP.search(l)) for l in window) < 2:
+        window = [line for line in lines[i + 1 : i + 16] if line.strip()]
+        if sum(bool(_STEP.search(line)) for line in window) < 2:
             continue
         steps, blank = [], 0
         for j in range(i + 1, min(i + 40, len(lines))):
@@ -250,53 +181,9 @@ def _text_algorithms(lines: list[str], section_lines: set[int]) -> list[dict]:
     return found
 
 
-def _tex_environments(lines: list[str], names: str):
-    r"""Yield (name, start line, end line, body lines) of \begin{name}…\end{name}."""
-    begin = re.compile(rf"\\begin\{{({names})\}}")
-    i = 0
-    while i < len(lines):
-        m = begin.search(lines[i])
-        if not m or lines[i].lstrip().startswith("%"):
-            i += 1
-            continue
-        name = m.group(1)
-        end = re.compile(rf"\\end\{{{re.escape(name)}\}}")
-        j = i
-        while j < len(lines) and not end.search(lines[j] if j > i else lines[j][m.end():]):
-            j += 1
-        yield name, i, min(j, len(lines) - 1), lines[i : j + 1]
-        i = j + 1
-
-
-_TEX_STEPS = {
-    "state": "", "statex": "", "require": "Require:", "ensure": "Ensure:", "return": "return",
-    "for": "for", "forall": "for all", "while": "while", "if": "if", "elsif": "else if",
-    "else": "else", "endfor": "end for", "endwhile": "end while", "endif": "end if",
-    "repeat": "repeat", "until": "until", "loop": "loop", "endloop": "end loop",
-}
-_TEX_STEP = re.compile(r"\\(" + "|".join(_TEX_STEPS) + r")\b", re.IGNORECASE)
-
-
-def _tex_algorithms(lines: list[str]) -> list[dict]:
-    found = []
-    for number, (_, start, _, body) in enumerate(_tex_environments(lines, "algorithm"), 1):
-        caption = re.search(r"\\caption\{(.+?)\}\s*$", "\n".join(body), re.MULTILINE)
-        steps = []
-        for line in body[1:-1]:
-            if not line.strip() or re.search(r"\\(begin|end)\{algorithmic\}|\\caption|\\label", line):
-                continue
-            step = _detex(_TEX_STEP.sub(lambda m: _TEX_STEPS[m.group(1).lower()], line))
-            if step:
-                steps.append(step)
-        title = _detex(caption.group(1)) if caption else ""
-        found.append({"number": number, "title": title, "steps": steps, "line": start + 1})
-    return found
-
-
 # --- definitions and results ---------------------------------------------------------
 
-_KINDS = "Definition|Theorem|Lemma|Proposition|Corollary"
-_DEF_HEAD = re.compile(rf"^\s*\**\s*({_KINDS})\s+(\d+(?:\.\d+)*)\s*\**\s*(\([^)]*\))?\s*([.:]|$)(.*)$")
+_DEF_HEAD = re.compile(rf"^\s*\**\s*({THEOREM_KINDS})\s+(\d+(?:\.\d+)*)\s*\**\s*(\([^)]*\))?\s*([.:]|$)(.*)$")
 
 
 def _text_definitions(lines: list[str]) -> list[dict]:
@@ -315,22 +202,6 @@ def _text_definitions(lines: list[str]) -> list[dict]:
             "kind": m.group(1).lower(), "number": m.group(2),
             "title": (m.group(3) or "").strip("() "), "text": " ".join(body), "line": i + 1,
         })
-    return found
-
-
-def _tex_definitions(lines: list[str]) -> list[dict]:
-    kinds = {k.lower(): k.lower() for k in _KINDS.split("|")}
-    for m in re.finditer(r"\\newtheorem\*?\{(\w+)\}(?:\[\w+\])?\{(\w+)\}", "\n".join(lines)):
-        if m.group(2).lower() in kinds:
-            kinds[m.group(1)] = m.group(2).lower()
-    found, counters = [], {}
-    for name, start, _, body in _tex_environments(lines, "|".join(map(re.escape, kinds))):
-        kind = kinds[name]
-        counters[kind] = counters.get(kind, 0) + 1
-        head = re.search(rf"\\begin\{{{re.escape(name)}\}}(?:\[([^\]]*)\])?", body[0])
-        title = _detex(head.group(1)) if head and head.group(1) else ""
-        text = _detex(" ".join(body)[head.end() if head else 0 :].split(rf"\end{{{name}}}")[0])
-        found.append({"kind": kind, "number": str(counters[kind]), "title": title, "text": text, "line": start + 1})
     return found
 
 
@@ -366,34 +237,6 @@ def _text_equations(lines: list[str]) -> list[dict]:
             continue
         seen.add(m.group(1))
         found.append({"number": m.group(1), "text": " ".join(before.replace("|", " ").split()), "line": start + 1})
-    return found
-
-
-_EQ_ENVS = "equation|align|gather|multline|eqnarray|flalign"
-
-
-def _tex_equations(lines: list[str]) -> list[dict]:
-    found, counter = [], 0
-    for name, start, _, body in _tex_environments(lines, rf"(?:{_EQ_ENVS})\*?"):
-        starred = name.endswith("*")
-        text = "\n".join(body)
-        text = re.sub(rf"\\(begin|end)\{{{re.escape(name)}\}}", "", text)
-        rows = [text] if name.startswith(("equation", "multline")) else re.split(r"\\\\", text)
-        offset = 0
-        for row in rows:
-            line = start + 1 + offset
-            offset += row.count("\n")
-            if not row.strip():
-                continue
-            tag = re.search(r"\\tag\*?\{([^}]*)\}", row)
-            if tag:
-                number = tag.group(1)
-            elif starred or re.search(r"\\(nonumber|notag)\b", row):
-                continue
-            else:
-                counter += 1
-                number = str(counter)
-            found.append({"number": number, "text": _detex(re.sub(r"\\tag\*?\{[^}]*\}", "", row)), "line": line})
     return found
 
 
@@ -462,7 +305,7 @@ def _references(lines: list[str], pattern: str, locate) -> list[dict]:
 def _title(lines: list[str], kind: str) -> str:
     if kind == "tex":
         m = re.search(r"\\title\{(.+?)\}", "\n".join(lines), re.DOTALL)
-        return _detex(m.group(1)) if m else ""
+        return detex(m.group(1)) if m else ""
     for line in lines[:40]:
         if m := _MD_HEADING.match(line.strip()):
             return m.group(2).strip("* ")
@@ -492,17 +335,17 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
     """
     lines = text.split("\n")
     if kind == "tex":
-        sections = _tex_sections(lines)
-        algorithms, definitions = _tex_algorithms(lines), _tex_definitions(lines)
-        equations = _tex_equations(lines)
-        prose = _tex_prose(lines)
+        sections = tex_sections(lines)
+        algorithms, definitions = tex_algorithms(lines), tex_definitions(lines)
+        equations = tex_equations(lines)
+        prose = tex_prose(lines)
     else:
         # markitdown sets some PDF passages as Markdown table rows: read their cells as text.
-        flat = [_flatten_row(l) for l in lines]
+        flat = [_flatten_row(line) for line in lines]
         sections = _text_sections(flat)
         algorithms = _text_algorithms(flat, {s["line"] for s in sections})
         definitions, equations = _text_definitions(flat), _text_equations(lines)
-        prose = [l.replace("\f", "") for l in lines]
+        prose = [line.replace("\f", "") for line in lines]
     locate = _Locator(lines, sections, paged=kind == "pdf")
 
     def located(items: list[dict], text_of) -> list[dict]:

@@ -153,7 +153,7 @@ def _latex_tables(lines: list[str]) -> list[dict]:
                 j += 1
             if rows:
                 header, body = rows[0][1], rows[1:]
-                found += _from_table(header, body, lambda n: " | ".join(c for r in rows if r[0] == n for c in r[1]))
+                found += _from_table(header, body, lambda n, rows=rows: " | ".join(c for r in rows if r[0] == n for c in r[1]))
             i = j
         i += 1
     return found

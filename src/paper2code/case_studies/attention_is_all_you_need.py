@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import torch
 
-from paper2code.models.transformer import Transformer, TransformerConfig, transformer_base_config, transformer_big_config
+from paper2code.models.transformer import (
+    Transformer,
+    TransformerConfig,
+    transformer_base_config,
+    transformer_big_config,
+)
 from paper2code.optim import transformer_lr
 from paper2code.testing import count_parameters
 

@@ -76,7 +76,7 @@ class _Renderer:
 
         fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
         self.pdf = FPDF(format="A4")
-        self.pdf.set_creation_date(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        self.pdf.set_creation_date(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
         self.pdf.add_font("dejavu", "", str(fonts / "DejaVuSans.ttf"))
         self.pdf.add_font("dejavu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
         self.pdf.add_font("dejavu", "I", str(fonts / "DejaVuSans-Oblique.ttf"))
