@@ -33,9 +33,8 @@ def test_demo_copies_a_sequence_through_the_client():
         demo.close()
 
 
-def test_demo_listens_on_localhost_by_default():
+def test_demo_listens_on_localhost_by_default(monkeypatch):
     import paper2code.demo as demo_module
-    from paper2code.demo import main
 
     launched = {}
 
@@ -43,10 +42,6 @@ def test_demo_listens_on_localhost_by_default():
         def launch(self, **kwargs):
             launched.update(kwargs)
 
-    original = demo_module.build_demo
-    demo_module.build_demo = lambda steps: Fake()
-    try:
-        main([])
-    finally:
-        demo_module.build_demo = original
+    monkeypatch.setattr(demo_module, "build_demo", lambda steps: Fake())
+    demo_module.main([])
     assert launched == {"server_name": "127.0.0.1", "server_port": 7860, "share": False}

@@ -35,7 +35,7 @@ def _render(target: str) -> str:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-        title = fig._suptitle.get_text() if fig._suptitle else (fig.axes[0].get_title() if fig.axes else target)
+        title = fig.get_suptitle() or (fig.axes[0].get_title() if fig.axes else target)
         data = base64.b64encode(buffer.getvalue()).decode()
         _cache[target] = (
             f'<figure class="p2c-plot"><img alt="{html.escape(title)}" '

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +40,12 @@ def sample_paper(kind: str = "pdf") -> Path:
     return Path(__file__).parent / "sample" / f"paper.{kind}"
 
 
-def analyze(paper: str | Path) -> Analysis:
-    """Convert and analyse a paper; raises `PaperError` on bad input."""
-    conversion = convert_paper(paper)
+def analyze(paper: str | Path, progress: Callable[[str], None] | None = None) -> Analysis:
+    """Convert and analyse a paper; raises `PaperError` on bad input.
+
+    ``progress`` receives a message before a long conversion (see `convert_paper`).
+    """
+    conversion = convert_paper(paper, progress)
     outline = extract_outline(conversion.text, conversion.kind)
     return Analysis(conversion, outline, render_checklist(outline, Path(paper).name))
 
@@ -101,29 +104,14 @@ def write_outputs(analysis: Analysis, outdir: Path) -> list[Path]:
     return [outdir / name for name in contents]
 
 
-LONG_DOCUMENT_PAGES = 10
-
-
-def _pdf_pages(path: Path) -> int:
-    """Pages of a PDF, counted from its page objects without parsing it (0 if not a PDF)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        return 0
-    return len(re.findall(rb"/Type\s*/Page(?!s)", data)) if data.startswith(b"%PDF-") else 0
-
-
 def run_analyze(paper: str, outdir: str | None, as_json: bool, force: bool) -> int:
     """The ``paper2code analyze`` command; returns the exit code."""
     target = Path(outdir) if outdir else (None if as_json else Path(f"{Path(paper).stem}-analysis"))
     try:
         if target is not None:
             check_output_dir(target, force)
-        pages = _pdf_pages(Path(paper))
-        if pages >= LONG_DOCUMENT_PAGES:  # progress for long documents, on stderr only
-            print(f"paper2code analyze: converting {paper} ({pages} pages)…", file=sys.stderr, flush=True)
-        result = analyze(paper)
+        # Progress for long documents goes to stderr only: stdout may be JSON.
+        result = analyze(paper, lambda msg: print(f"paper2code analyze: {msg}", file=sys.stderr, flush=True))
         if target is not None:
             written = write_outputs(result, target)
     except PaperError as err:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import tarfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,8 +145,18 @@ def _read_tex_bundle(path: Path) -> str:
     return inline(files[main])
 
 
-def convert_paper(path: str | Path) -> Conversion:
-    """Convert the paper at ``path``; raise PaperError with a one-line reason."""
+#: A PDF with at least this many pages is "long": conversion reports progress.
+LONG_DOCUMENT_PAGES = 10
+
+
+def convert_paper(path: str | Path, progress: Callable[[str], None] | None = None) -> Conversion:
+    """Convert the paper at ``path``; raise PaperError with a one-line reason.
+
+    Args:
+        path: The paper.
+        progress: Called with a message before a long conversion starts (a PDF
+            of ``LONG_DOCUMENT_PAGES`` pages or more), after the input checks.
+    """
     path = Path(path)
     if not path.exists():
         raise PaperError("no such file")
@@ -160,6 +171,9 @@ def convert_paper(path: str | Path) -> Conversion:
     if kind == "pdf":
         if _pdf_is_encrypted(data):
             raise PaperError("the PDF is encrypted; decrypt it first (e.g. qpdf --decrypt)")
+        page_objects = len(re.findall(rb"/Type\s*/Page(?!s)", data))  # counted, not parsed
+        if progress is not None and page_objects >= LONG_DOCUMENT_PAGES:
+            progress(f"converting {path} ({page_objects} pages)…")
         raw = _markitdown(path, "pdf")
         if not raw.strip():
             raise PaperError("no text in this PDF (a scanned paper needs OCR first)")
@@ -177,7 +191,6 @@ def convert_paper(path: str | Path) -> Conversion:
 
 # --8<-- [start:clean]
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 
 
 def clean_text(text: str) -> str:
