@@ -20,7 +20,7 @@ def test_demo_copies_a_sequence_through_the_client():
 
     from paper2code.demo import build_demo
 
-    demo = build_demo(train_steps=300)
+    demo = build_demo()
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, share=False, quiet=True)
     try:

@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PYTHON_LANGUAGES = {"python", "py", "pycon"}
+SHELL_LANGUAGES = {"bash", "sh", "shell", "console"}
 
 
 def load_harness():
@@ -33,8 +34,8 @@ _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _LANG = re.compile(r"\s*\{?\s*\.?(?P<lang>[\w+-]+)")
 
 
-def python_fences(text: str) -> list[tuple[int, int]]:
-    """(first line, last line) of each python/py/pycon fence, 1-based.
+def python_fences(text: str, languages: set[str] = PYTHON_LANGUAGES) -> list[tuple[int, int]]:
+    """(first line, last line) of each fence in ``languages`` (python/py/pycon), 1-based.
 
     A fence closes on a line with the same character, at least as many of
     them, and no info string; fences inside a longer fence are content.
@@ -52,26 +53,32 @@ def python_fences(text: str) -> list[tuple[int, int]]:
             and len(m["fence"]) >= len(open_fence[0])
             and not m["info"].strip()
         ):
-            if open_fence[2] in PYTHON_LANGUAGES:
+            if open_fence[2] in languages:
                 found.append((open_fence[1], number))
             open_fence = None
     return found
 
 
-def harness_examples(path: Path) -> list[int]:
-    """Lines of the code examples the harness collects from one page."""
+def harness_examples(path: Path, evaluator=None) -> list[int]:
+    """Lines of the code examples (Python, or those of ``evaluator``) the harness collects."""
     document = harness.sybil.parse(path)
-    return [ex.line for ex in document if ex.region.evaluator is harness.evaluate]
+    evaluator = evaluator or harness.evaluate
+    return [ex.line for ex in document if ex.region.evaluator is evaluator]
 
 
 PAGES = sorted(DOCS.rglob("*.md"))
 
 
-def test_every_python_fence_on_every_page_is_run_or_skipped_with_a_reason():
+@pytest.mark.parametrize(
+    ("languages", "evaluator"),
+    [(PYTHON_LANGUAGES, harness.evaluate), (SHELL_LANGUAGES, harness.run_shell)],
+    ids=["python", "shell"],
+)
+def test_every_fence_on_every_page_is_run_or_skipped_with_a_reason(languages, evaluator):
     fences_total, examples_total, missing = 0, 0, []
     for page in PAGES:
-        fences = python_fences(page.read_text(encoding="utf-8"))
-        lines = harness_examples(page)
+        fences = python_fences(page.read_text(encoding="utf-8"), languages)
+        lines = harness_examples(page, evaluator)
         fences_total += len(fences)
         examples_total += len(lines)
         for start, end in fences:
@@ -105,6 +112,7 @@ def test_the_fence_scanner_itself():
         """
     )
     assert python_fences(text) == [(1, 3), (11, 14)]
+    assert python_fences(text, SHELL_LANGUAGES) == [(15, 17)]
 
 
 # --- the harness's own behaviour, on scratch pages ----------------------------------
@@ -228,3 +236,119 @@ def test_expand_include_matches_the_module_source():
 
     _, text = harness.expand_include("src/paper2code/utils.py:get_device")
     assert text.strip() == inspect.getsource(utils.get_device).strip()
+
+
+def test_output_tolerance_is_declared_visibly_and_still_catches_a_wrong_number(tmp_path):
+    close, wrong, undeclared = run_page(
+        tmp_path,
+        """\
+        ```python
+        # output tolerance: abs 1e-07
+        print(f"difference {6.4e-08:.0e}, steps 500")
+        #> difference 7e-08, steps 500
+        ```
+
+        ```python
+        # output tolerance: abs 1e-07
+        print(f"difference {6.4e-08:.0e}, steps 500")
+        #> difference 7e-08, steps 501
+        ```
+
+        ```python
+        print(f"difference {6.4e-08:.0e}")
+        #> difference 7e-08
+        ```
+        """,
+    )
+    assert close is None
+    assert isinstance(wrong, AssertionError)  # 500 vs 501 is outside 1e-07
+    assert isinstance(undeclared, AssertionError)  # no tolerance: exact
+
+
+def test_output_tolerance_compares_the_text_between_numbers_exactly():
+    tol = ("rel", 0.01)
+    assert harness.lines_match("loss 1.000 -> 0.500", "loss 1.004 -> 0.502", tol)
+    assert not harness.lines_match("loss 1.000 -> 0.500", "loss 1.000 -> 0.600", tol)
+    assert not harness.lines_match("loss 1.000 -> 0.500", "lost 1.000 -> 0.500", tol)
+    assert not harness.lines_match("within: yes", "within: no", tol)
+    assert harness.lines_match("12,000 rows", "12,050 rows", tol)
+
+
+def test_a_bad_tolerance_declaration_is_refused():
+    with pytest.raises(ValueError, match="positive"):
+        harness.block_tolerance("# output tolerance: abs 0")
+    with pytest.raises(ValueError, match="more than once"):
+        harness.block_tolerance("# output tolerance: abs 1\n# output tolerance: rel 1\n")
+
+
+# --- shell blocks ------------------------------------------------------------------
+
+
+def test_shell_blocks_run_check_status_and_shown_output(tmp_path):
+    good, wrong_output, failing, console, console_wrong = run_page(
+        tmp_path,
+        """\
+        ```bash
+        echo hello
+        #> hello
+        ```
+
+        ```bash
+        echo hello
+        #> goodbye
+        ```
+
+        ```sh
+        ls /no/such/folder
+        echo never reached
+        #> never reached
+        ```
+
+        ```console
+        $ printf 'a\\nb\\n'
+        a
+        b
+        ```
+
+        ```console
+        $ echo one
+        two
+        ```
+        """,
+    )
+    assert good is None and console is None
+    assert isinstance(wrong_output, AssertionError) and "goodbye" in str(wrong_output)
+    assert isinstance(failing, AssertionError) and "exited with status" in str(failing)
+    assert isinstance(console_wrong, AssertionError)
+
+
+def test_shell_blocks_of_a_page_share_a_temporary_folder_outside_the_repository(tmp_path):
+    first, second = run_page(
+        tmp_path,
+        """\
+        ```bash
+        echo kept > note.txt
+        ```
+
+        ```bash
+        cat note.txt
+        test "$(pwd)" != "$HANDBOOK"
+        #> kept
+        ```
+        """,
+    )
+    assert first is None and second is None
+
+
+def test_shell_blocks_have_no_network(tmp_path):
+    code = "import socket; socket.create_connection(('pypi.org', 443), timeout=5)"
+    (outcome,) = run_page(tmp_path, f'```bash\npython -c "{code}"\n```\n')
+    if not harness._network_isolation():
+        pytest.skip("no network namespace on this system: shell blocks run with UV_OFFLINE=1 only")
+    assert isinstance(outcome, AssertionError)
+
+
+def test_an_included_script_is_syntax_checked_not_run(tmp_path):
+    good, bad = run_page(tmp_path, '```bash\n--8<-- ".ci/run"\n```\n\n```bash\n--8<-- "README.md"\n```\n')
+    assert good is None
+    assert isinstance(bad, AssertionError) and "bash -n" in str(bad)

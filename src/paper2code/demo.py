@@ -38,7 +38,7 @@ def copy_sequence(model, cfg, text: str) -> str:
 
 
 # --8<-- [start:build]
-def build_demo(train_steps: int = 300):
+def build_demo(train_steps: int = 500):
     """Train the copy model, and return the Gradio interface around it."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the copy-task demo.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--steps", type=int, default=300, help="training steps at start-up")
+    parser.add_argument("--steps", type=int, default=500, help="training steps at start-up")
     parser.add_argument("--share", action="store_true", help="also create a public gradio.live link")
     args = parser.parse_args(argv)
     build_demo(args.steps).launch(server_name=args.host, server_port=args.port, share=args.share)
