@@ -14,7 +14,8 @@ Paper: Vaswani et al., *Attention Is All You Need*, 2017,
 
 Differences from the paper: the paper does not state its initialisation; we
 use Xavier-uniform for every matrix. ``norm_first=True`` gives the pre-norm
-variant (Xiong et al., 2020) with a final LayerNorm in each stack; the paper
+variant (used by Wang et al., 2019; analysed by Xiong et al., 2020) with a
+final LayerNorm in each stack; the paper
 is post-norm (the default).
 
 Dimension legend: B batch, S source length, T target length, d = d_model,

@@ -14,14 +14,19 @@ $y = g \odot x / \mathrm{RMS}(x)$ with $\mathrm{RMS}(x) = \sqrt{\frac{1}{H}\sum_
 no mean subtraction and no bias.
 
 Residual connection — Vaswani et al., 2017, Section 3.1 (*post-norm*):
-$\mathrm{LayerNorm}(x + \mathrm{Dropout}(\mathrm{Sublayer}(x)))$; Xiong et al.,
-2020, <https://arxiv.org/abs/2002.04745> (*pre-norm*):
-$x + \mathrm{Dropout}(\mathrm{Sublayer}(\mathrm{LayerNorm}(x)))$.
+$\mathrm{LayerNorm}(x + \mathrm{Dropout}(\mathrm{Sublayer}(x)))$; *pre-norm*,
+$x + \mathrm{Dropout}(\mathrm{Sublayer}(\mathrm{LayerNorm}(x)))$, as used by
+Wang et al., 2019 (<https://arxiv.org/abs/1906.01787>) and Baevski & Auli, 2019
+(<https://arxiv.org/abs/1809.10853>), and analysed by Xiong et al., 2020
+(<https://arxiv.org/abs/2002.04745>).
 
 Differences from the papers: $\epsilon$ is not in the RMSNorm paper's formula;
 like every implementation we add it under the square root, so that a zero
-input does not divide by zero. The variance is the biased one ($1/H$), as in
-the LayerNorm paper and ``torch.nn.LayerNorm``.
+input does not divide by zero. Our RMSNorm's default $\epsilon$ is ``1e-6``
+(as in LLaMA's code); ``torch.nn.RMSNorm``'s default (``eps=None``) is the
+machine epsilon of the input's dtype (1.19e-7 in float32), so pass ``eps``
+explicitly when you compare the two. The variance is the biased one
+($1/H$), as in the LayerNorm paper and ``torch.nn.LayerNorm``.
 """
 
 from __future__ import annotations
