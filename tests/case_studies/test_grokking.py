@@ -27,6 +27,29 @@ def test_tiny_configuration_learns_its_training_set():
     assert result["train_acc"][-1] > 0.9
 
 
+def test_a_prefix_of_the_recorded_full_run_is_reproduced():
+    # The full run's first 100 steps, re-run: the recording must come from this code.
+    # Tolerances: float rounding differs between CPUs and thread counts, and 100
+    # steps of AdamW carry it; accuracies are multiples of 1/3763 and 1/5646.
+    recorded = load("grokking")["weight_decay_1"]
+    cfg = GrokConfig(**{**recorded["config"], "steps": 100})
+    fresh = train_grokking(cfg)
+    assert fresh["step"] == recorded["step"][:1] == [100]
+    assert abs(fresh["train_acc"][0] - recorded["train_acc"][0]) <= 0.01
+    assert abs(fresh["val_acc"][0] - recorded["val_acc"][0]) <= 0.01
+    assert abs(fresh["train_loss"][0] - recorded["train_loss"][0]) <= 0.01 * recorded["train_loss"][0]
+
+
+def test_the_validation_plateau_is_the_share_of_mirrored_pairs():
+    from paper2code.case_studies.grokking import mirror_fraction
+
+    assert abs(mirror_fraction(GrokConfig()) - 0.4033) < 1e-4
+    assert abs(mirror_fraction(GrokConfig(train_fraction=0.3)) - 0.2982) < 1e-4
+    strong = load("grokking")["weight_decay_1"]
+    at_memorisation = strong["val_acc"][strong["step"].index(first_step(strong, "train_acc", 0.99))]
+    assert abs(at_memorisation - mirror_fraction(GrokConfig(**strong["config"]))) < 0.02
+
+
 def test_recorded_full_run_shows_grokking_and_its_dependence_on_weight_decay():
     runs = load("grokking")
     strong, weak = runs["weight_decay_1"], runs["weight_decay_0.1"]

@@ -96,3 +96,57 @@ def test_greedy_decode_returns_bos_then_tokens():
 def test_config_defaults_are_small():
     cfg = TransformerConfig()
     assert cfg.d_model <= 64 and cfg.n_encoder_layers <= 2
+
+
+def _copy_attention(ours, ref):
+    ref.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+    ref.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+    ref.out_proj.weight.copy_(ours.out_proj.weight)
+    ref.out_proj.bias.copy_(ours.out_proj.bias)
+
+
+def _copy_norm(ours, ref):
+    ref.weight.copy_(ours.weight)
+    ref.bias.copy_(ours.bias)
+
+
+def _copy_ffn(ours, ref_layer):
+    for name in ("linear1", "linear2"):
+        getattr(ref_layer, name).weight.copy_(getattr(ours, name).weight)
+        getattr(ref_layer, name).bias.copy_(getattr(ours, name).bias)
+
+
+@torch.no_grad()
+def test_the_assembled_model_equals_torch_nn_transformer_with_weights_mapped():
+    # The whole encoder-decoder, not only its blocks: a swapped self-/cross-attention
+    # or a missing residual passes every block test but not this one.
+    model = small(n_encoder_layers=2, n_decoder_layers=2).double().eval()
+    ref = torch.nn.Transformer(
+        d_model=16, nhead=2, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=32,
+        dropout=0.0, batch_first=True, norm_first=False, dtype=torch.float64,
+        enable_nested_tensor=False,
+    ).eval()
+    # PyTorch adds a final LayerNorm to each stack even in post-norm; the paper has none.
+    ref.encoder.norm, ref.decoder.norm = torch.nn.Identity(), torch.nn.Identity()
+    for ours, theirs in zip(model.encoder, ref.encoder.layers, strict=True):
+        _copy_attention(ours.self_attn, theirs.self_attn)
+        _copy_ffn(ours.ffn, theirs)
+        _copy_norm(ours.res_attn.norm, theirs.norm1)
+        _copy_norm(ours.res_ffn.norm, theirs.norm2)
+    for ours, theirs in zip(model.decoder, ref.decoder.layers, strict=True):
+        _copy_attention(ours.self_attn, theirs.self_attn)
+        _copy_attention(ours.cross_attn, theirs.multihead_attn)
+        _copy_ffn(ours.ffn, theirs)
+        _copy_norm(ours.res_self.norm, theirs.norm1)
+        _copy_norm(ours.res_cross.norm, theirs.norm2)
+        _copy_norm(ours.res_ffn.norm, theirs.norm3)
+    src, tgt = tokens(3, 7), tokens(3, 5, seed=1)
+    src[0, 5:], tgt[1, 3:] = 0, 0  # padding (id 0) at the ends
+    expected = model.generator(ref(
+        model.embed(src, model.src_embed), model.embed(tgt, model.tgt_embed),
+        tgt_mask=torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.bool),
+        src_key_padding_mask=src == 0, tgt_key_padding_mask=tgt == 0, memory_key_padding_mask=src == 0,
+    ))
+    logits = model(src, tgt)
+    keep = tgt != 0  # PyTorch's rows for padded queries are not defined the same way
+    torch.testing.assert_close(logits[keep], expected[keep], rtol=1e-10, atol=1e-12)

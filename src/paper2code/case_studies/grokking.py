@@ -38,7 +38,8 @@ from paper2code.nn.attention import MultiHeadAttention, causal_mask
 from paper2code.nn.feedforward import PositionwiseFeedForward
 from paper2code.nn.norm import LayerNorm, Residual
 
-__all__ = ["GrokConfig", "GrokTransformer", "grokked", "modular_data", "train_grokking"]
+__all__ = [
+    "GrokConfig", "GrokTransformer", "grokked", "mirror_fraction", "modular_data", "train_grokking"]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "grokking.json"
 
@@ -78,6 +79,21 @@ def modular_data(cfg: GrokConfig) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     train, val = order[:n_train], order[n_train:]
     return x[train], y[train], x[val], y[val]
 # --8<-- [end:data]
+
+
+# --8<-- [start:mirror]
+def mirror_fraction(cfg: GrokConfig) -> float:
+    """Share of validation pairs ``(a, b)`` whose mirror ``(b, a)`` is a training pair.
+
+    Addition is commutative, so a model that has memorised ``b + a`` and
+    learned that the order of the operands does not matter answers
+    ``a + b`` too: validation accuracy can sit near this share, not at
+    chance, while the training set is being memorised.
+    """
+    x_tr, _, x_va, _ = modular_data(cfg)
+    train = {(a, b) for a, b in x_tr[:, [0, 2]].tolist()}
+    return sum((b, a) in train for a, b in x_va[:, [0, 2]].tolist()) / len(x_va)
+# --8<-- [end:mirror]
 
 
 # --8<-- [start:model]
