@@ -171,12 +171,12 @@ def _drop_furniture(pages: list[list[Seg]], heights: list[float]) -> list[list[S
         return seg.top < 0.09 * height or seg.bottom > 0.92 * height
 
     repeated = Counter(
-        key for segs, height in zip(pages, heights)
+        key for segs, height in zip(pages, heights, strict=True)
         for key in {_furniture_key(s) for s in segs if margin(s, height)}
     )
     enough = 2 if len(pages) > 2 else 99
     out = []
-    for segs, height in zip(pages, heights):
+    for segs, height in zip(pages, heights, strict=True):
         long = sorted(s.x0 for s in segs if len(s.text) > 25) or [0.0]
         right = sorted(s.x1 for s in segs if len(s.text) > 25) or [1e9]
         left_edge = long[len(long) // 50]
@@ -320,7 +320,7 @@ def _columns(rows: list[list[Seg]]) -> list[tuple[float, float]]:
 def _cells(row: list[Seg], cols: list[tuple[float, float]]) -> list[str]:
     cells = [""] * len(cols)
     for s in row:
-        for (a, b), word in zip(s.words, s.text.split(" ")):
+        for (a, b), word in zip(s.words, s.text.split(" "), strict=False):
             mid = (a + b) / 2
             k = min(range(len(cols)), key=lambda k: 0 if cols[k][0] <= mid <= cols[k][1]
                     else min(abs(cols[k][0] - mid), abs(cols[k][1] - mid)))
@@ -367,7 +367,7 @@ def _boxes(segs: list[Seg], rules: list[tuple[float, float, float]]) -> list[Seg
             if len(cols) < 2 or len(body) < 1:
                 continue
             header = [" ".join(" ".join(parts).split()) for parts in
-                      zip(*[_cells(r, cols) for r in rows[:n_head]])]
+                      zip(*[_cells(r, cols) for r in rows[:n_head]], strict=True)]
             table_rows = [header] + [_cells(r, cols) for r in body]
             kind = "table"
         block = Seg(min(s.x0 for s in inside), max(s.x1 for s in inside), top, bottom,
@@ -413,13 +413,15 @@ def _table_md(rows: list[list[str]]) -> list[str]:
     return [row(rows[0]), "|" + "---|" * len(rows[0]), *(row(r) for r in rows[1:])]
 
 
-def _title_lines(lines: list[Seg], height: float) -> set[int]:
+def _title_lines(lines: list[Seg], height: float, body: float) -> set[int]:
     """Indices of the lines of page 1 set in the largest type in its top half."""
     top = [(i, s) for i, s in enumerate(lines) if s.top < 0.5 * height and
            sum(c.isalpha() for c in s.text) >= 3]
     if not top:
         return set()
     biggest = max(s.size for _, s in top)
+    if biggest < body + 1.5:
+        return set()
     chosen = [i for i, s in top if s.size >= biggest - 0.5]
     run = [chosen[0]]
     for i in chosen[1:]:
@@ -451,7 +453,7 @@ def pdf_to_markdown(source: Any) -> str:
         segs = _boxes(segs, rules[p])
         gutter = _gutter([s for s in segs if s.kind == "text"], widths[p])
         blocks = _order(segs, gutter)
-        title = _title_lines([s for b in blocks for s in b], heights[p]) if p == 0 else set()
+        title = _title_lines([s for b in blocks for s in b], heights[p], body) if p == 0 else set()
         n = 0
         for block in blocks:
             left = min(s.x0 for s in block)
