@@ -95,19 +95,20 @@ def _page_segments(page: Any, number: int) -> list[Seg]:
                 segs.append(cur)
         cur = None
 
-    i = 0
-    while i < count:
-        code = codes[i]
-        if 0xD800 <= code < 0xDC00 and i + 1 < count:  # a surrogate pair: one character
-            ch = chr(0x10000 + ((code - 0xD800) << 10) + (codes[i + 1] - 0xDC00))
-            ch = unicodedata.normalize("NFKC", ch)  # mathematical italic 𝑥 -> x
-            step = 2
-        else:
-            ch, step = chr(code), 1
-            if code == 0xFFFE:  # PDFium's mark for a hyphen at the end of a line
-                ch = "-"
-        index = i
-        i += step
+    if any(0xD800 <= c < 0xE000 for c in codes):  # text indices are not char indices
+        codes = [pdfium_c.FPDFText_GetUnicode(raw, k) for k in range(count)]
+        for k in range(count - 1):  # a pair split over two characters: join it
+            if 0xD800 <= codes[k] < 0xDC00 and 0xDC00 <= codes[k + 1] < 0xE000:
+                codes[k] = 0x10000 + ((codes[k] - 0xD800) << 10) + (codes[k + 1] - 0xDC00)
+                codes[k + 1] = 0
+    for index, code in enumerate(codes):
+        ch = chr(code) if code < 0x110000 else "?"
+        if 0x1D400 <= code < 0x1D800:  # mathematical italic 𝑥 -> x
+            ch = unicodedata.normalize("NFKC", ch)
+        elif code == 0xFFFE:  # PDFium's mark for a hyphen at the end of a line
+            ch = "-"
+        elif code == 0 or 0xD800 <= code < 0xE000:
+            continue
         if ch in "\r\n\x02":
             close()
             space = False
