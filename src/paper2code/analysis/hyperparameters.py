@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["find_hyperparameters", "parse_value"]
+__all__ = ["find_hyperparameters", "parse_value", "rank"]
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -204,7 +204,26 @@ def _sentence(text: str, pos: int) -> str:
     return text[start : end + 1 if end != -1 else len(text)]
 
 
-def find_hyperparameters(lines: list[str], latex: list[str] | None = None) -> list[dict]:
+_FIRST = re.compile(
+    r"^(?:β|ε|ϵ|learning rate|lr|warm-?up|batch|dropout|p ?drop|label smoothing|weight decay"
+    r"|momentum|(?:training |train |total )?(?:steps|epochs|iterations)|d ?_?model|d ?_?ff|layers"
+    r"|heads|N$|h$)",
+    re.IGNORECASE,
+)
+
+
+def rank(item: dict) -> int:
+    """1: what an implementer sets first (optimiser, schedule, sizes); 3: the rest."""
+    if "rank" in item:
+        return item["rank"]
+    if _FIRST.match(item["name"]) and item["numeric"] is not None:
+        return 1
+    return 2 if item["how"] == "assignment" else 3
+
+
+def find_hyperparameters(
+    lines: list[str], latex: list[str] | None = None, markdown_tables: bool = True
+) -> list[dict]:
     """All hyperparameters in ``lines`` (already cleaned); ``line`` is 1-based.
 
     Prose is read a paragraph at a time, so that a value pushed onto the next
@@ -216,7 +235,7 @@ def find_hyperparameters(lines: list[str], latex: list[str] | None = None) -> li
     while i < len(lines):  # tables: Markdown, and plain text under a caption
         if lines[i].lstrip().startswith("|"):
             rows = list(_table_rows(lines, i))
-            if len(rows) >= 2:
+            if len(rows) >= 2 and markdown_tables:
                 header, body = rows[0][1], rows[1:]
                 found += _from_table(header, [(n + 1, c) for n, c in body], lambda n: lines[n - 1].strip())
             i += max(len(rows), 1)
@@ -249,4 +268,6 @@ def find_hyperparameters(lines: list[str], latex: list[str] | None = None) -> li
         if key not in seen:
             seen.add(key)
             unique.append(item)
+    for item in unique:
+        item["rank"] = rank(item)
     return sorted(unique, key=lambda item: item["line"])

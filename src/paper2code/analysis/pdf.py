@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-__all__ = ["PaperPdfConverter", "pdf_to_markdown"]
+__all__ = ["LOST", "PaperPdfConverter", "paper_markitdown", "pdf_to_markdown"]
 
 
 @dataclass
@@ -57,6 +57,22 @@ class Seg:
     @property
     def h(self) -> float:
         return self.bottom - self.top
+
+
+# TeX's math fonts put Greek letters and relations at codes 0-31, which a PDF
+# without a ToUnicode entry for them reports as control characters.
+_OML = "ΓΔΘΛΞΠΣΥΦΨΩαβγδϵζηθικλμνξπρστυϕχψωεϑϖϱςφ"  # cmmi: 0-39
+_OMS = "−·×∗÷⋄±∓⊕⊖⊗⊘⊙◯∘•≍≡⊆⊇≤≥⪯⪰∼≈⊂⊃≪≫≺≻"  # cmsy: 0-31
+LOST = "\ufffd"  # a glyph with no known character
+
+
+def _glyph(code: int, font: str) -> str:
+    font = font.lower()
+    if "cmmi" in font or "mathitalic" in font:
+        return _OML[code] if code < len(_OML) else LOST
+    if "cmsy" in font or "mathsymbol" in font:
+        return _OMS[code] if code < len(_OMS) else LOST
+    return LOST
 
 
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|medi|\bbx|cmbx|\.b\b|-b\b", re.I)
@@ -109,6 +125,9 @@ def _page_segments(page: Any, number: int) -> list[Seg]:
             ch = "-"
         elif code == 0 or 0xD800 <= code < 0xE000:
             continue
+        elif code < 32 and ch not in "\r\n\t\x02":
+            pdfium_c.FPDFText_GetFontInfo(raw, index, name, 128, ctypes.byref(flags))
+            ch = _glyph(code, name.value.decode("latin-1"))
         if ch in "\r\n\x02":
             close()
             space = False
@@ -353,7 +372,10 @@ def _boxes(segs: list[Seg], rules: list[tuple[float, float, float]]) -> list[Seg
             continue
         rows = _rows(inside)
         head = " ".join(s.text for s in rows[0])
-        if re.match(r"Algorithm\s+\d+", head) or (len(g) >= 2 and _near_caption(segs, top, "Algorithm")):
+        algorithm = re.match(r"Algorithm\s+\d+", head) or _near_caption(segs, top, "Algorithm")
+        if algorithm and len(rows) < 2:
+            continue  # the caption alone: the box goes on past a rule, read it as text
+        if algorithm:
             lines = [_join(r).text for r in rows]
             kind = "algorithm"
             table_rows: list = lines
@@ -467,8 +489,8 @@ def pdf_to_markdown(source: Any) -> str:
                     out += ["", "```text", *line.rows, "```", ""]
                     prev = None
                 elif n in title:
-                    if out and out[-1].startswith("# "):
-                        out[-1] += " " + line.text
+                    if len(out) > 1 and out[-2].startswith("# ") and not out[-1]:
+                        out[-2] += " " + line.text
                     else:
                         out += [f"# {line.text}", ""]
                     prev = None
