@@ -123,8 +123,8 @@ def _page_segments(page: Any, number: int) -> list[Seg]:
             ch = unicodedata.normalize("NFKC", ch)
         elif code == 0xFFFE:  # PDFium's mark for a hyphen at the end of a line
             ch = "-"
-        elif code == 0 or 0xD800 <= code < 0xE000:
-            continue
+        elif code == 0 or 0xD800 <= code < 0xE000 or 0xE000 <= code < 0xF900:
+            continue  # surrogate halves, private-use glyph pieces (bracket parts)
         elif code < 32 and ch not in "\r\n\t\x02":
             pdfium_c.FPDFText_GetFontInfo(raw, index, name, 128, ctypes.byref(flags))
             ch = _glyph(code, name.value.decode("latin-1"))
@@ -164,18 +164,20 @@ def _page_segments(page: Any, number: int) -> list[Seg]:
     return segs
 
 
-def _rules(page: Any) -> list[tuple[float, float, float]]:
-    """Horizontal rules of a page: (y from the top, x0, x1)."""
+def _rules(page: Any) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """Horizontal rules (y, x0, x1) and vertical rules (x, y0, y1), y from the top."""
     import pypdfium2.raw as pdfium_c
 
-    height, found = page.get_height(), []
+    height, across, down = page.get_height(), [], []
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1):
         left, bottom, right, top = obj.get_bounds()
         if top - bottom < 3.0 and right - left > 30:
-            found.append((height - (top + bottom) / 2, left, right))
-        if len(found) > 400:  # a plot, not a page of tables
+            across.append((height - (top + bottom) / 2, left, right))
+        elif right - left < 3.0 and top - bottom > 6:
+            down.append(((left + right) / 2, height - top, height - bottom))
+        if len(across) + len(down) > 600:  # a plot, not a page of tables
             break
-    return sorted(found)
+    return sorted(across), sorted(down)
 
 
 # --- page furniture ------------------------------------------------------------------
@@ -307,26 +309,30 @@ def _order(segs: list[Seg], gutter: float | None) -> list[list[Seg]]:
 _CAPTION = re.compile(r"^(Table|Algorithm)\s+(\d+|[A-H]\.?\d+)\b")
 
 
-def _columns(rows: list[list[Seg]]) -> list[tuple[float, float]]:
-    """Column spans: x-intervals between vertical strips that (almost) no word crosses."""
-    words = [w for r in rows for s in r for w in s.words]
+_NUMBER_WORD = re.compile(r"[-+]?\d[\d.,]*[KMB%]?")
+
+
+def _spans(rows: list[list[list]], min_gap: float) -> list[tuple[float, float]]:
+    """x-intervals of words, split where a strip of ``min_gap`` is (almost) uncovered.
+
+    ``rows`` holds, per table row, its words as ``[x0, x1, text]``.
+    """
+    words = [w for r in rows for w in r]
     lo, hi = min(w[0] for w in words), max(w[1] for w in words)
     cover = [0] * (int(hi - lo) + 2)
     for r in rows:
-        hit = set()
-        for s in r:
-            for a, b in s.words:
-                hit.update(range(int(a - lo), int(b - lo) + 1))
+        hit: set[int] = set()
+        for a, b, _ in r:
+            hit.update(range(int(a - lo), int(b - lo) + 1))
         for k in hit:
             cover[k] += 1
-    limit = len(rows) // 10
-    em = sorted(s.h for r in rows for s in r)[len(words) and 0]
+    limit = 1 if len(rows) >= 8 else 0  # one cell spanning several columns is allowed
     spans, start, gap = [], None, 0
-    for k, c in enumerate(cover + [0] * int(em + 2)):
+    for k, c in enumerate(cover + [0] * int(min_gap + 2)):
         if c > limit:
             if start is None:
                 start = k
-            elif gap >= 0.4 * em:
+            elif gap >= min_gap:
                 spans.append((lo + start, lo + k - gap))
                 start = k
             gap = 0
@@ -334,6 +340,31 @@ def _columns(rows: list[list[Seg]]) -> list[tuple[float, float]]:
             gap += 1
     if start is not None:
         spans.append((lo + start, lo + len(cover)))
+    return spans
+
+
+def _columns(rows: list[list[Seg]], verticals: list[float]) -> list[tuple[float, float]]:
+    """Column spans: x-intervals between vertical rules and strips no word crosses.
+
+    A column in which some row holds two numbers side by side (``0.1 100K``) is
+    two columns set close together: it is split at a narrower gap.
+    """
+    em = min(s.h for r in rows for s in r)
+    words = [[[a, b, t] for s in r for (a, b), t in zip(s.words, s.text.split(" "), strict=False)]
+             for r in rows]
+    spans = []
+    for a, b in _spans(words, 0.4 * em):
+        inside = [[w for w in r if a <= (w[0] + w[1]) / 2 <= b] for r in words]
+        pairs = any(
+            _NUMBER_WORD.fullmatch(u[2]) and _NUMBER_WORD.fullmatch(v[2])
+            for r in inside for u, v in zip(r, r[1:], strict=False)
+        )
+        spans += _spans([r for r in inside if r], 0.15 * em) if pairs else [(a, b)]
+    for x in verticals:  # a ruled grid: every vertical rule separates columns
+        for k, (a, b) in enumerate(spans):
+            if a + 1 < x < b - 1:
+                spans[k : k + 1] = [(a, x), (x, b)]
+                break
     return spans
 
 
@@ -348,8 +379,9 @@ def _cells(row: list[Seg], cols: list[tuple[float, float]]) -> list[str]:
     return cells
 
 
-def _boxes(segs: list[Seg], rules: list[tuple[float, float, float]]) -> list[Seg]:
+def _boxes(segs: list[Seg], ruling: tuple[list, list]) -> list[Seg]:
     """Replace the segments framed by horizontal rules with table/algorithm blocks."""
+    rules, verticals = ruling
     captions = [s.top for s in segs if re.match(r"(Table|Figure|Fig\.)\s+\d", s.text)]
     groups: list[list[tuple[float, float, float]]] = []
     for rule in rules:
@@ -383,10 +415,13 @@ def _boxes(segs: list[Seg], rules: list[tuple[float, float, float]]) -> list[Seg
             inner = [y for y, _, _ in g[1:-1] if y - top > 4]
             n_head = sum(1 for r in rows if r[0].bottom < inner[0]) if inner else 1
             n_head = max(1, min(n_head, len(rows) - 1))
+            while n_head < len(rows) - 1 and _more_header(rows[n_head], x0 + 2):
+                n_head += 1  # a second header row under a ruled first one
             body = rows[n_head:]
             if not body or not any(s.words for r in body for s in r):
                 continue
-            cols = _columns(body)
+            cols = _columns(body, [x for x, a, b in verticals
+                                   if x0 < x < x1 and a < bottom and b > top])
             if len(cols) < 2 or len(body) < 1:
                 continue
             header = [" ".join(" ".join(parts).split()) for parts in
@@ -398,6 +433,12 @@ def _boxes(segs: list[Seg], rules: list[tuple[float, float, float]]) -> list[Seg
         ids = {id(s) for s in inside}
         segs = [s for s in segs if id(s) not in ids] + [block]
     return segs
+
+
+def _more_header(row: list[Seg], left: float) -> bool:
+    """A row with an empty first cell and no numbers: it goes on the header above."""
+    return row[0].x0 > left + 3 * row[0].h and not any(
+        _NUMBER_WORD.fullmatch(w) for s in row for w in s.text.split())
 
 
 def _near_caption(segs: list[Seg], top: float, word: str) -> bool:
@@ -450,6 +491,10 @@ def _title_lines(lines: list[Seg], height: float, body: float) -> set[int]:
     for i in chosen[1:]:
         if i == run[-1] + 1:
             run.append(i)
+    # A subtitle set in large bold type right under the title belongs to it.
+    while run[-1] + 1 < len(lines) and lines[run[-1] + 1].bold and \
+            lines[run[-1] + 1].size >= max(body + 1.5, 0.75 * biggest):
+        run.append(run[-1] + 1)
     return set(run)
 
 

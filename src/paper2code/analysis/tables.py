@@ -25,13 +25,13 @@ __all__ = ["find_tables", "table_hyperparameters"]
 
 _CAPTION = re.compile(r"^\s*\**Table\s+(\d+|[A-Z]\.?\d+)\s*\**\s*[:.|]?\s*(.*)$")
 _NAME_CELL = re.compile(
-    r"(?:#\s*)?(?:n|l|h|d|dk|dv|dff|d\s?_?\s?\w{1,6}|layers?|heads?|hidden(?: size| dim\w*)?"
+    r"(?:#\s*)?(?:n|l|h|d|dk|dv|dff|d\s?_?\s?(?:model|ff|k|v|h|head|hidden|emb|inner|state|mlp)|layers?|heads?|hidden(?: size| dim\w*)?"
     r"|width|depth|dim(?:ension)?s?|embedding(?: size| dim\w*)?|#?\s?params|param(?:eter)?s?(?: .{0,8})?"
     r"|learning rate|lr|batch(?: size)?|dropout|p\s?drop|warm-?up(?: steps)?"
     r"|(?:train(?:ing)? )?(?:steps|iterations|epochs?)|weight decay|optimi[sz]er|β\s?\d?|ε|ϵ?\s?ls"
     r"|label smoothing|momentum|context(?: length)?|seq(?:uence)?\.? len(?:gth)?"
-    r"|vocab(?:ulary)?(?: size)?|block size|n_?\w+|channels|filters|kernel(?: size)?|stride"
-    r"|output size|layer name|flops|model|size)",
+    r"|vocab(?:ulary)?(?: size)?|block size|n_\w+|channels|filters|kernel(?: size)?|stride"
+    r"|output size|flops)",
     re.IGNORECASE,
 )
 _SETUP_CAPTION = re.compile(
@@ -110,10 +110,17 @@ def table_hyperparameters(table: dict) -> list[dict]:
         return []
     found = []
     header, label_of = table["header"], "Table " + (table["number"] or "?")
+    # The first column labels the rows unless its header names a hyperparameter.
+    labels = not (header and _NAME_CELL.fullmatch(header[0]))
     for offset, row in enumerate(table["rows"], start=1):
-        label = row[0] if row and not _IS_VALUE.fullmatch(row[0]) else ""
+        label = row[0] if row and (labels or not _IS_VALUE.fullmatch(row[0])) else ""
+        lead = 0
+        if not label:  # a label set across the first columns: "| | FLOPs | 1.8×10^9 |"
+            lead = next((k for k, c in enumerate(row) if c), 0)
+            if lead and not _IS_VALUE.fullmatch(row[lead]):
+                label = row[lead]
         for col, cell in enumerate(row):
-            if col == 0 and label or not _IS_VALUE.fullmatch(cell):
+            if col <= lead and label or not _IS_VALUE.fullmatch(cell):
                 continue
             column = header[col] if col < len(header) else ""
             if _METRIC.search(column) or (table["transposed"] and _METRIC.search(label)):
