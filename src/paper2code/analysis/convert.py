@@ -200,7 +200,8 @@ def convert_paper(path: str | Path, progress: Callable[[str], None] | None = Non
         raw = data.decode("utf-8", errors="replace")
     if not raw.strip():
         raise PaperError(f"no text could be extracted from this {kind} file")
-    pages = raw.strip().strip("\f").count("\f") + 1 if kind == "pdf" else None
+    marks = len(re.findall(r"^<!-- page \d+ -->$", raw, re.MULTILINE))
+    pages = max(marks, raw.strip().strip("\f").count("\f")) + 1 if kind == "pdf" else None
     return Conversion(kind=kind, raw=raw, text=clean_text(raw), pages=pages, path=path)
 
 

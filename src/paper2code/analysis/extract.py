@@ -59,14 +59,19 @@ class Outline:
         return asdict(self)
 
 
+_PAGE_MARK = re.compile(r"^<!-- page (\d+) -->$")
+
+
 class _Locator:
     """Page, section and line of each line of the text."""
 
     def __init__(self, lines: list[str], sections: list[dict], paged: bool):
         self.page, page = [], 1
         for line in lines:
+            if m := _PAGE_MARK.match(line):  # the PDF converter's page marks
+                page = int(m.group(1))
             self.page.append(page)
-            page += line.count("\f")
+            page += line.count("\f")  # pdfminer's form feeds
         self.has_pages = paged or page > 1
         self.sections = sorted((s["line"], s["text"]) for s in sections)
 

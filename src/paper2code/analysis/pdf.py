@@ -561,9 +561,8 @@ def pdf_to_markdown(source: Any) -> str:
                         prev = Seg(line.x0, line.x1, line.top, line.bottom, line.text,
                                    page=line.page, kind="display")
                 n += 1
-        if out:
-            out[-1] += "\f"
-    text = "\n".join(out).rstrip("\f") + "\n"
+        out += ["", f"<!-- page {p + 2} -->", ""]  # where the next page starts
+    text = "\n".join(out[:-3]).strip("\n") + "\n"
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
