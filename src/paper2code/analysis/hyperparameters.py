@@ -53,7 +53,9 @@ _STOP = (
 _SYMBOL = rf"(?!{_STOP})(?:[A-Za-z{_GREEK}]+_\{{?\w+\}}?|[A-Za-z{_GREEK}]{{1,6}}\d?|\([^()\s]{{1,10}}\))"
 _FILLER = rf"(?:\s+(?:of|is|was|to|set|at|equal|with|a|an|the|value|values|=|:|{_SYMBOL}))"
 _PROSE = re.compile(
-    rf"\b(?P<name>{_KNOWN})\b(?P<filler>{_FILLER}{{0,4}})\s*[=:]?\s*(?P<value>{VALUE})(?!\w|\.\d)",
+    # (a value glued to a letter is a subscript: "η0" is not "0")
+    rf"\b(?P<name>{_KNOWN})\b(?P<filler>{_FILLER}{{0,4}})\s*[=:]?\s*(?<![^\W\d_])"
+    rf"(?P<value>{VALUE})(?!\w|\.\d)",
     re.IGNORECASE,
 )
 _COUNTED = re.compile(
@@ -182,9 +184,12 @@ def _plain_table(lines: list[str], start: int) -> tuple[list[dict], int]:
 def _paragraphs(lines: list[str]):
     """Runs of non-empty prose lines, joined, with the line each character came from."""
     run: list[int] = []
+    fenced = False
     for i, line in enumerate(lines + [""]):
+        fence = line.lstrip().startswith("```")
+        fenced ^= fence
         prose = line.strip() and not line.lstrip().startswith("|") and not _CAPTION.match(line)
-        if prose:
+        if prose and not fence and not (fenced and run):  # an algorithm's lines one by one
             run.append(i)
             continue
         if run:

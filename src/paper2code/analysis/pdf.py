@@ -117,48 +117,57 @@ def _page_segments(page: Any, number: int) -> list[Seg]:
             if 0xD800 <= codes[k] < 0xDC00 and 0xDC00 <= codes[k + 1] < 0xE000:
                 codes[k] = 0x10000 + ((codes[k] - 0xD800) << 10) + (codes[k + 1] - 0xDC00)
                 codes[k + 1] = 0
+    getbox = pdfium_c.FPDFText_GetLooseCharBox
+    # The open segment's box, kept in locals: this loop runs once per character.
+    c_x1 = c_top = c_bottom = c_h = 0.0
     for index, code in enumerate(codes):
-        ch = chr(code) if code < 0x110000 else "?"
-        if 0x1D400 <= code < 0x1D800:  # mathematical italic 𝑥 -> x
-            ch = unicodedata.normalize("NFKC", ch)
-        elif code == 0xFFFE:  # PDFium's mark for a hyphen at the end of a line
-            ch = "-"
-        elif code == 0 or 0xD800 <= code < 0xE000 or 0xE000 <= code < 0xF900:
-            continue  # surrogate halves, private-use glyph pieces (bracket parts)
-        elif code < 32 and ch not in "\r\n\t\x02":
-            pdfium_c.FPDFText_GetFontInfo(raw, index, name, 128, ctypes.byref(flags))
-            ch = _glyph(code, name.value.decode("latin-1"))
-        if ch in "\r\n\x02":
-            close()
-            space = False
-            continue
-        if ch.isspace():
-            space = True
-            continue
-        pdfium_c.FPDFText_GetLooseCharBox(raw, index, rect)
+        if 32 < code < 127:
+            ch = chr(code)
+        else:
+            ch = chr(code) if code < 0x110000 else "?"
+            if 0x1D400 <= code < 0x1D800:  # mathematical italic 𝑥 -> x
+                ch = unicodedata.normalize("NFKC", ch)
+            elif code == 0xFFFE:  # PDFium's mark for a hyphen at the end of a line
+                ch = "-"
+            elif code == 0 or 0xD800 <= code < 0xF900:
+                continue  # surrogate halves, private-use glyph pieces (bracket parts)
+            elif code < 32 and ch not in "\r\n\t\x02":
+                pdfium_c.FPDFText_GetFontInfo(raw, index, name, 128, ctypes.byref(flags))
+                ch = _glyph(code, name.value.decode("latin-1"))
+            if ch in "\r\n\x02":
+                close()
+                space = False
+                continue
+            if ch.isspace():
+                space = True
+                continue
+        getbox(raw, index, rect)
         x0, x1, top, bottom = rect.left, rect.right, height - rect.top, height - rect.bottom
         h = bottom - top
         if h <= 0:
             continue
-        if cur is not None and not space and abs(x0 - last_x0) < 0.01 and x1 <= cur.x1 + 0.01:
-            cur.text += ch  # a ligature: two letters in one glyph's box
-            continue
-        last_x0 = x0
         if cur is not None:
+            if not space and abs(x0 - last_x0) < 0.01 and x1 <= c_x1 + 0.01:
+                cur.text += ch  # a ligature: two letters in one glyph's box
+                continue
             mid = (top + bottom) / 2
-            gap = x0 - cur.x1
-            same_line = cur.top - 0.15 * cur.h < mid < cur.bottom + 0.15 * cur.h
-            if not same_line or gap < -0.4 * cur.h or gap > 0.75 * max(cur.h, h):
+            gap = x0 - c_x1
+            if not (c_top - 0.15 * c_h < mid < c_bottom + 0.15 * c_h) or gap < -0.4 * c_h \
+                    or gap > 0.75 * (c_h if c_h > h else h):
                 close()
-            elif space or gap > 0.12 * min(cur.h, h):
+            elif space or gap > 0.12 * (c_h if c_h < h else h):
                 cur.text += " "
                 cur.words.append([x0, x1])
+        last_x0 = x0
         if cur is None:
             cur = Seg(x0, x1, top, bottom, "", page=number, words=[[x0, x1]])
+            c_x1, c_top, c_bottom, c_h = x1, top, bottom, h
             first = index
         cur.text += ch
-        cur.words[-1][1] = max(cur.words[-1][1], x1)
-        cur.x1 = max(cur.x1, x1)
+        if x1 > c_x1:
+            c_x1 = cur.x1 = x1
+        if x1 > cur.words[-1][1]:
+            cur.words[-1][1] = x1
         space = False
     close()
     return segs
@@ -513,7 +522,10 @@ def pdf_to_markdown(source: Any) -> str:
     finally:
         doc.close()
     pages = _drop_furniture(pages, heights)
-    sizes = Counter(round(s.size) for segs in pages for s in segs for _ in range(len(s.text)))
+    sizes: Counter = Counter()
+    for segs in pages:
+        for s in segs:
+            sizes[round(s.size)] += len(s.text)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     out: list[str] = []
     prev: Seg | None = None
