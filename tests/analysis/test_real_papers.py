@@ -7,6 +7,7 @@ Run with ``-s`` to see the recall per paper and the glued-word rates.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from paper2code.analysis import analyze
+from paper2code.analysis.record import RECORD, glued_per_mille, record
 
 ROOT = Path(__file__).resolve().parents[2]
 # ../shared/papers beside the project; PAPER2CODE_PAPERS names another folder
@@ -122,12 +124,6 @@ def score(outline, gold) -> tuple[int, int, list[str]]:
     return total - len(missed), total, missed
 
 
-def glued_per_mille(text: str) -> float:
-    """Share of 16+-letter 'words' (runs of letters) in the text, per mille."""
-    words = re.findall(r"[^\W\d_]+", text)
-    return 1000 * sum(len(w) >= 16 for w in words) / max(1, len(words))
-
-
 def test_recall_per_paper_and_overall(analyses, capsys):
     found = total = 0
     report = []
@@ -169,3 +165,10 @@ def test_results_tables_and_references_give_no_hyperparameters(analyses):
     assert refs and not any(
         h["how"] != "table" and h["location"]["section"] == "References" for h in outline.hyperparameters
     )
+
+
+def test_the_recording_on_the_phase_1_page_matches_a_fresh_run(analyses):
+    paper = PAPERS / "1706.03762.pdf"
+    fresh = record(paper, analyses["1706.03762"])
+    recorded = json.loads(RECORD.read_text())
+    assert fresh == recorded, "re-record: uv run python -m paper2code.analysis.record " + str(paper)

@@ -52,6 +52,10 @@ def unreadable(outline: Outline) -> list[str]:
         if "\ufffd" in e["text"] or re.search(r"\(\s*\)", e["text"]):
             out.append(f"Equation ({e['number']}): symbols lost in the text "
                        f"(`{e['text'][:60]}`), {where(e['location'])}")
+        elif e.get("parts"):
+            out.append(f"Equation ({e['number']}): set over several lines (a fraction or "
+                       f"stacked symbols): `{' / '.join(e['parts'])}` above "
+                       f"`{e['text'][:50]}`, {where(e['location'])}")
     numbers = sorted(int(e["number"]) for e in outline.equations if e["number"].isdigit())
     missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers)) if numbers else []
     if missing:

@@ -228,7 +228,7 @@ def clean_text(text: str) -> str:
     for ligature, letters in _LIGATURES.items():
         text = text.replace(ligature, letters)
     # Rejoin "implemen-\ntation": move the rest of the word up, keep the newline.
-    text = re.sub(r"([a-z])-\n([a-z]+)([ \t]?)", r"\1\2\n", text)
+    text = re.sub(r"([a-z])-\n([a-z]+[^\s]*)([ \t]?)", r"\1\2\n", text)
     text = text.replace("\u2212", "-")  # Unicode minus
     text = re.sub(r"(?<=[\d\s(=^])[\u2013\u2012\u2010](?=\d)", "-", text)  # dashes before digits
     return unicodedata.normalize("NFC", text)

@@ -225,6 +225,12 @@ _NOT_EQ_BEFORE = re.compile(
 )
 
 
+def _fragment(line: str) -> bool:
+    """A short piece of a formula on a line of its own (no words of prose)."""
+    text = line.replace("\f", "").strip()
+    return 0 < len(text) <= 24 and not re.search(r"[a-z]{4,}", text) and not text.startswith(("#", "<"))
+
+
 def _display_math(lines: list[str], k: int) -> bool:
     """A line set apart (blank lines around) whose neighbours in its display are maths."""
     if not (k > 0 and k + 1 < len(lines) and not lines[k - 1].strip() and not lines[k + 1].strip()):
@@ -254,7 +260,10 @@ def _text_equations(lines: list[str]) -> list[dict]:
         if not _MATHY.search(before) and not _display_math(lines, start):
             continue
         seen.add(m.group(1))
-        found.append({"number": m.group(1), "text": " ".join(before.replace("|", " ").split()), "line": start + 1})
+        # A fraction's numerator or a stacked symbol: a short line set just above.
+        parts = [lines[k].strip() for k in (start - 1,) if k >= 0 and _fragment(lines[k])]
+        found.append({"number": m.group(1), "text": " ".join(before.replace("|", " ").split()),
+                      "parts": parts, "line": start + 1})
     return found
 
 

@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from paper2code.analysis import analyze
+from paper2code.analysis import Analysis, analyze
 
 __all__ = ["RECORD", "glued_per_mille", "record"]
 
@@ -43,9 +43,9 @@ def glued_per_mille(text: str) -> float:
 # --8<-- [end:glued]
 
 
-def record(paper: Path) -> dict:
-    """What the page shows of the analysis of ``paper``."""
-    result = analyze(paper)
+def record(paper: Path, result: Analysis | None = None) -> dict:
+    """What the page shows of the analysis of ``paper`` (``result``, if done)."""
+    result = result or analyze(paper)
     o = result.outline
     return {
         "paper": paper.name,
