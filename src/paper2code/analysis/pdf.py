@@ -232,7 +232,7 @@ def _drop_furniture(pages: list[list[Seg]], heights: list[float]) -> list[list[S
 def _gutter(segs: list[Seg], width: float) -> float | None:
     """The x of an empty vertical strip between two columns, or None."""
     text = [s for s in segs if len(s.text) > 3]
-    if len(text) < 12:
+    if len(text) < 6:
         return None
     best, best_x = None, None
     for x in range(int(0.38 * width), int(0.62 * width) + 1, 2):
@@ -391,7 +391,9 @@ def _cells(row: list[Seg], cols: list[tuple[float, float]]) -> list[str]:
 def _boxes(segs: list[Seg], ruling: tuple[list, list]) -> list[Seg]:
     """Replace the segments framed by horizontal rules with table/algorithm blocks."""
     rules, verticals = ruling
-    captions = [s.top for s in segs if re.match(r"(Table|Figure|Fig\.)\s+\d", s.text)]
+    # Captions separate boxes; an algorithm's caption sits just under its top rule.
+    captions = [s.top - (s.h if s.text.startswith("Algorithm") else 0) for s in segs
+                if re.match(r"(Table|Figure|Fig\.|Algorithm)\s+\d", s.text)]
     groups: list[list[tuple[float, float, float]]] = []
     for rule in rules:
         for g in groups:
