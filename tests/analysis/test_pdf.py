@@ -69,6 +69,7 @@ def test_words_are_spaced_and_columns_read_in_order(columns):
 def test_running_headers_page_and_line_numbers_are_dropped(columns):
     assert "Published as a conference paper" not in columns
     assert not any(line.strip().isdigit() for line in columns.splitlines())
+    assert "\nThe left column opens the paper" in columns  # no "10 The left column"
 
 
 def test_title_and_headings(columns):

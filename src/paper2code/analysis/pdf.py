@@ -353,22 +353,11 @@ def _spans(rows: list[list[list]], min_gap: float) -> list[tuple[float, float]]:
 
 
 def _columns(rows: list[list[Seg]], verticals: list[float]) -> list[tuple[float, float]]:
-    """Column spans: x-intervals between vertical rules and strips no word crosses.
-
-    A column in which some row holds two numbers side by side (``0.1 100K``) is
-    two columns set close together: it is split at a narrower gap.
-    """
+    """Column spans: x-intervals between vertical rules and strips no word crosses."""
     em = min(s.h for r in rows for s in r)
     words = [[[a, b, t] for s in r for (a, b), t in zip(s.words, s.text.split(" "), strict=False)]
              for r in rows]
-    spans = []
-    for a, b in _spans(words, 0.4 * em):
-        inside = [[w for w in r if a <= (w[0] + w[1]) / 2 <= b] for r in words]
-        pairs = any(
-            _NUMBER_WORD.fullmatch(u[2]) and _NUMBER_WORD.fullmatch(v[2])
-            for r in inside for u, v in zip(r, r[1:], strict=False)
-        )
-        spans += _spans([r for r in inside if r], 0.15 * em) if pairs else [(a, b)]
+    spans = _spans(words, 0.4 * em)
     for x in verticals:  # a ruled grid: every vertical rule separates columns
         for k, (a, b) in enumerate(spans):
             if a + 1 < x < b - 1:
