@@ -61,9 +61,10 @@ GOLD = {
         "title": "ZeRO: Memory Optimizations Toward Training Trillion Parameter Models",
         "equations": [],
         "algorithms": [],
-        "table": [("4", "1.5B", None, 48), ("4", "1.5B", None, 1600), ("4", "8B", None, 72),
-                  ("4", "8B", None, 3072), ("4", "40B-60B", None, 4096),
-                  ("4", "80B-170B", None, 8192), ("4", "140B-170B", None, 8192)],
+        "table": [("4", "1.5B", r"Layers", 48), ("4", "1.5B", r"^HD$", 1600),
+                  ("4", "8B", r"Layers", 72), ("4", "8B", r"^HD$", 3072),
+                  ("4", "40B-60B", r"^HD$", 4096), ("4", "80B-170B", r"^HD$", 8192),
+                  ("4", "140B-170B", r"^HD$", 8192)],
     },
     "2305.13048": {
         "title": "RWKV: Reinventing RNNs for the Transformer Era",
@@ -126,15 +127,15 @@ def score(outline, gold) -> tuple[int, int, list[str]]:
 
 def test_recall_per_paper_and_overall(analyses, capsys):
     found = total = 0
-    report = []
+    report, worst = [], 1.0
     for name, gold in GOLD.items():
         f, t, missed = score(analyses[name].outline, gold)
-        found, total = found + f, total + t
+        found, total, worst = found + f, total + t, min(worst, f / t)
         report.append(f"{name}: recall {f}/{t} = {f / t:.0%}; missed {missed}")
     report.append(f"overall: {found}/{total} = {found / total:.1%}")
     with capsys.disabled():
         print("\n" + "\n".join(report))
-    assert found / total >= 0.95, "\n".join(report)
+    assert found / total >= 0.95 and worst >= 0.95, "\n".join(report)
 
 
 def test_glued_words_under_2_per_mille(analyses, capsys):
