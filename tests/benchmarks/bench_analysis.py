@@ -13,13 +13,17 @@ reports in one run, both in this process after a warm-up (imports done):
 
 and, for the 83-page PDF, the wall time of the command in a fresh process
 (``command``), whose extra is Python start-up and markitdown's own imports
-(pandas, magika). Targets: analyze takes at most half of markitdown's time on
-every paper, and under 10 s for 83 pages. Exit status 1 if a target is missed.
+(pandas, magika). Each time is given as wall-clock seconds and as CPU seconds
+of the process: on a shared machine the wall clock also counts the other
+jobs, so the targets are judged on CPU time. Targets: analyze takes at most
+half of markitdown's time on every paper, and under 10 s for 83 pages.
+Exit status 1 if a target is missed.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -45,22 +49,31 @@ def join_pages(papers: list[Path], pages: int, path: Path) -> Path:
     return path
 
 
-def analyze_seconds(paper: Path, outdir: Path) -> float:
+def command_seconds(paper: Path, outdir: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``paper2code analyze`` in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "paper2code.cli", "analyze", str(paper), "-o", str(outdir), "--force"],
         check=True, capture_output=True,
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def analyze_in_process(paper: Path, outdir: Path) -> float:
+def timed(fn) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``fn()`` in this process."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def analyze_in_process(paper: Path, outdir: Path) -> None:
     from paper2code.analysis import analyze, check_output_dir, write_outputs
 
-    start = time.perf_counter()
     check_output_dir(outdir, force=True)
     write_outputs(analyze(paper), outdir)
-    return time.perf_counter() - start
 
 
 def main(argv: list[str]) -> int:
@@ -78,23 +91,24 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         analyze_in_process(papers[0], Path(tmp) / "warm-up")
         long = join_pages(papers, 83, Path(tmp) / "joined-83-pages.pdf")
-        print(f"{'paper':<24} {'pages':>5} {'markitdown':>11} {'analyze':>9} {'ratio':>6}")
+        print(f"{'paper':<18} {'pages':>5} {'markitdown wall/CPU':>20} "
+              f"{'analyze wall/CPU':>17} {'CPU ratio':>9}")
         for paper in [*papers, long]:
             import pypdfium2 as pdfium
 
             pages = len(pdfium.PdfDocument(str(paper)))
-            start = time.perf_counter()
-            stock.convert(str(paper))
-            markitdown = time.perf_counter() - start
-            ours = analyze_in_process(paper, Path(tmp) / f"out-{paper.stem}")
-            ratio = ours / markitdown
-            miss = ratio > 0.5 or (pages >= 83 and ours >= 10)
+            md_wall, md_cpu = timed(lambda paper=paper: stock.convert(str(paper)))
+            out = Path(tmp) / f"out-{paper.stem}"
+            wall, cpu = timed(lambda paper=paper, out=out: analyze_in_process(paper, out))
+            ratio = cpu / md_cpu
+            miss = ratio > 0.5 or (pages >= 83 and cpu >= 10)
             ok = ok and not miss
-            flag = "  MISSED" if miss else ""
-            print(f"{paper.stem:<24} {pages:>5} {markitdown:>10.2f}s {ours:>8.2f}s {ratio:>6.2f}{flag}")
-        command = analyze_seconds(long, Path(tmp) / "out-command")
-        ok = ok and command < 10
-        print(f"{long.stem}: the command in a fresh process took {command:.2f}s")
+            print(f"{paper.stem:<18} {pages:>5} {md_wall:>9.2f}s /{md_cpu:>6.2f}s "
+                  f"{wall:>7.2f}s /{cpu:>6.2f}s {ratio:>9.2f}{'  MISSED' if miss else ''}")
+        wall, cpu = command_seconds(long, Path(tmp) / "out-command")
+        ok = ok and cpu < 10
+        print(f"{long.stem}: the whole command in a fresh process: {wall:.2f}s wall, "
+              f"{cpu:.2f}s CPU")
     print("targets: analyze <= 0.5 x markitdown on every paper; < 10 s for 83 pages:",
           "met" if ok else "MISSED")
     return 0 if ok else 1

@@ -111,6 +111,9 @@ def _item(name: str, value: str, source: str, line: int, how: str) -> dict:
         "text": f"{_clean_name(name)} = {value}",
         "line": line,
         "how": how,
+        "table": None,  # set for values read from a table: its number, row, column
+        "row": None,
+        "column": None,
     }
 
 
