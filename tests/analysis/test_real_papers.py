@@ -161,7 +161,7 @@ def test_results_tables_and_references_give_no_hyperparameters(analyses):
     outline = analyses["1706.03762"].outline
     tables = {h.get("table") for h in outline.hyperparameters}
     assert tables <= {None, "3"}  # Tables 1, 2 and 4 are results
-    assert not any(h.get("column", "").startswith(("PPL", "BLEU")) for h in outline.hyperparameters)
+    assert not any((h["column"] or "").startswith(("PPL", "BLEU")) for h in outline.hyperparameters)
     refs = [s["location"]["line"] for s in outline.sections if s["text"] == "References"]
     assert refs and not any(
         h["how"] != "table" and h["location"]["section"] == "References" for h in outline.hyperparameters
