@@ -35,7 +35,8 @@ def glued_per_mille(text: str) -> float:
     words of 16 letters or more.
 
     Examples:
-        >>> glued_per_mille("The dominant models" + " ok" * 996 + " Thedominantmodels")
+        >>> text = "The dominant models" + " ok" * 996 + " Thedominantmodels"
+        >>> glued_per_mille(text)
         1.0
     """
     words = re.findall(r"[^\W\d_]+", text)

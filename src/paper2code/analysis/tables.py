@@ -25,13 +25,15 @@ __all__ = ["find_tables", "table_hyperparameters"]
 
 _CAPTION = re.compile(r"^\s*\**Table\s+(\d+|[A-Z]\.?\d+)\s*\**\s*[:.|]?\s*(.*)$")
 _NAME_CELL = re.compile(
-    r"(?:#\s*)?(?:n|l|h|d|dk|dv|dff|d\s?_?\s?(?:model|ff|k|v|h|head|hidden|emb|inner|state|mlp)|layers?|heads?|hidden(?: size| dim\w*)?"
-    r"|width|depth|dim(?:ension)?s?|embedding(?: size| dim\w*)?|#?\s?params|param(?:eter)?s?(?: .{0,8})?"
+    r"(?:#\s*)?(?:n|l|h|d|dk|dv|dff"
+    r"|d\s?_?\s?(?:model|ff|k|v|h|head|hidden|emb|inner|state|mlp)"
+    r"|layers?|heads?|hidden(?: size| dim\w*)?|width|depth|dim(?:ension)?s?"
+    r"|embedding(?: size| dim\w*)?|#?\s?params|param(?:eter)?s?(?: .{0,8})?"
     r"|learning rate|lr|batch(?: size)?|dropout|p\s?drop|warm-?up(?: steps)?"
-    r"|(?:train(?:ing)? )?(?:steps|iterations|epochs?)|weight decay|optimi[sz]er|β\s?\d?|ε|ϵ?\s?ls"
-    r"|label smoothing|momentum|context(?: length)?|seq(?:uence)?\.? len(?:gth)?"
-    r"|vocab(?:ulary)?(?: size)?|block size|n_\w+|channels|filters|kernel(?: size)?|stride"
-    r"|output size|flops)",
+    r"|(?:train(?:ing)? )?(?:steps|iterations|epochs?)|weight decay|optimi[sz]er"
+    r"|β\s?\d?|ε|ϵ?\s?ls|label smoothing|momentum|context(?: length)?"
+    r"|seq(?:uence)?\.? len(?:gth)?|vocab(?:ulary)?(?: size)?|block size|n_\w+"
+    r"|channels|filters|kernel(?: size)?|stride|output size|flops)",
     re.IGNORECASE,
 )
 _SETUP_CAPTION = re.compile(
@@ -57,7 +59,7 @@ def _split(line: str) -> list[str]:
 
 def _caption(lines: list[str], start: int, end: int) -> tuple[str | None, str, int | None]:
     """(number, caption, line index) of the ``Table N`` caption nearest a table."""
-    candidates = [k for k in range(max(0, start - 12), start)] + list(range(end, min(len(lines), end + 8)))
+    candidates = [*range(max(0, start - 12), start), *range(end, min(len(lines), end + 8))]
     best = None
     for k in candidates:
         if _CAPTION.match(lines[k]) and (best is None or abs(k - start) < abs(best - start)):
