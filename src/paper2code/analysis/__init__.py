@@ -53,7 +53,10 @@ def analyze(paper: str | Path, progress: Callable[[str], None] | None = None) ->
 def outline_json(outline: Outline) -> str:
     """The outline as JSON, with the keys of the command's ``--json`` output."""
     data = outline.to_dict()
-    ordered = {"title": data["title"], **{k: data[k] for k in KEYS}, "tables": data["tables"], "figures": data["figures"]}
+    ordered = {
+        "title": data["title"], **{k: data[k] for k in KEYS},
+        "tables": data["tables"], "figures": data["figures"], "authors": data["authors"],
+    }
     return json.dumps(ordered, indent=2, ensure_ascii=False)
 
 
