@@ -30,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Convert PAPER (.pdf, .html, .docx, .tex, .md, or an arXiv source bundle .tar.gz) "
             "to Markdown and extract its outline: algorithms, definitions, numbered equations, "
-            "architecture, hyperparameters and sections. Writes OUTDIR/paper.md (cleaned), "
-            "OUTDIR/paper.raw.md (as converted) and OUTDIR/checklist.md."
+            "architecture, hyperparameters and sections. Writes OUTDIR/paper.md (cleaned) "
+            "and OUTDIR/checklist.md."
         ),
     )
     analyze.add_argument("paper", metavar="PAPER", help="the paper to analyse")
@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--json", action="store_true", help="print the outline as JSON on stdout")
     analyze.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    analyze.add_argument(
+        "--raw", action="store_true",
+        help="also write OUTDIR/paper.raw.md, stock markitdown's conversion (slow for a PDF)",
+    )
 
     new = sub.add_parser(
         "new",
@@ -64,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "analyze":
             from paper2code.analysis import run_analyze
 
-            return run_analyze(args.paper, args.output, args.json, args.force)
+            return run_analyze(args.paper, args.output, args.json, args.force, args.raw)
         if args.command == "new":
             from paper2code.scaffold import run_new
 

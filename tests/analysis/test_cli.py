@@ -99,12 +99,16 @@ def test_existing_outputs_are_not_overwritten_without_force(tmp_path):
     assert (out / "checklist.md").read_text().startswith("# Implementation checklist")
 
 
-def test_writes_paper_raw_and_checklist(tmp_path):
-    result = run(sample_paper("pdf"), "-o", tmp_path / "out", cwd=tmp_path)
+def test_writes_paper_and_checklist_and_raw_on_request(tmp_path):
+    result = run(sample_paper("pdf"), "-o", tmp_path / "plain", cwd=tmp_path)
+    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["checklist.md", "paper.md"]
+    result = run(sample_paper("pdf"), "-o", tmp_path / "out", "--raw", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["checklist.md", "paper.md", "paper.raw.md"]
     assert result.stdout == ""
     assert "wrote" in result.stderr
+    raw = (tmp_path / "out" / "paper.raw.md").read_text()
+    assert raw != (tmp_path / "out" / "paper.md").read_text()  # stock markitdown's own text
 
 
 def test_json_goes_to_stdout_alone(tmp_path):

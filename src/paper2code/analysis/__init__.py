@@ -53,7 +53,10 @@ def analyze(paper: str | Path, progress: Callable[[str], None] | None = None) ->
 def outline_json(outline: Outline) -> str:
     """The outline as JSON, with the keys of the command's ``--json`` output."""
     data = outline.to_dict()
-    ordered = {"title": data["title"], **{k: data[k] for k in KEYS}, "tables": data["tables"], "figures": data["figures"]}
+    ordered = {
+        "title": data["title"], **{k: data[k] for k in KEYS},
+        "tables": data["tables"], "figures": data["figures"], "authors": data["authors"],
+    }
     return json.dumps(ordered, indent=2, ensure_ascii=False)
 
 
@@ -73,18 +76,19 @@ def check_output_dir(outdir: Path, force: bool) -> None:
         raise PaperError(f"{outdir / existing[0]} already exists (use --force to overwrite)")
 
 
-def write_outputs(analysis: Analysis, outdir: Path) -> list[Path]:
-    """Write paper.md, paper.raw.md and checklist.md, all or none.
+def write_outputs(analysis: Analysis, outdir: Path, raw: bool = False) -> list[Path]:
+    """Write paper.md and checklist.md (and paper.raw.md if ``raw``), all or none.
+
+    paper.raw.md is what stock markitdown makes of the paper, for comparison;
+    for a PDF that is the slow part of the run, hence optional.
 
     Each file is written to a temporary name and renamed into place once all
     are written, so an error or Ctrl-C leaves no half-written file.
     """
     created_dir = not outdir.exists()
-    contents = {
-        "paper.md": analysis.conversion.text,
-        "paper.raw.md": analysis.conversion.raw,
-        "checklist.md": analysis.checklist,
-    }
+    contents = {"paper.md": analysis.conversion.text, "checklist.md": analysis.checklist}
+    if raw:
+        contents["paper.raw.md"] = analysis.conversion.stock()
     temps: list[Path] = []
     try:
         outdir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +108,7 @@ def write_outputs(analysis: Analysis, outdir: Path) -> list[Path]:
     return [outdir / name for name in contents]
 
 
-def run_analyze(paper: str, outdir: str | None, as_json: bool, force: bool) -> int:
+def run_analyze(paper: str, outdir: str | None, as_json: bool, force: bool, raw: bool = False) -> int:
     """The ``paper2code analyze`` command; returns the exit code."""
     target = Path(outdir) if outdir else (None if as_json else Path(f"{Path(paper).stem}-analysis"))
     try:
@@ -113,7 +117,7 @@ def run_analyze(paper: str, outdir: str | None, as_json: bool, force: bool) -> i
         # Progress for long documents goes to stderr only: stdout may be JSON.
         result = analyze(paper, lambda msg: print(f"paper2code analyze: {msg}", file=sys.stderr, flush=True))
         if target is not None:
-            written = write_outputs(result, target)
+            written = write_outputs(result, target, raw)
     except PaperError as err:
         print(f"paper2code analyze: error: {paper}: {err}", file=sys.stderr)
         return 2

@@ -1,5 +1,9 @@
 r"""Turn a paper into text: PDF, HTML or .docx through markitdown, LaTeX as it is.
 
+PDFs go through markitdown with `paper2code.analysis.pdf.PaperPdfConverter`
+registered ahead of its stock converter; `Conversion.stock` gives what stock
+markitdown makes of the same file, for comparison.
+
 The input is checked by its *content*, not its name: a text file named
 ``.pdf`` or an image named ``paper.pdf`` is refused with a one-line reason
 (`PaperError`), as are empty files, encrypted or truncated PDFs, and
@@ -37,6 +41,13 @@ class Conversion:
     raw: str  # the converter's output, untouched
     text: str  # the cleaned text that extraction reads
     pages: int | None = None  # pages of a PDF (form feeds in its text)
+    path: Path | None = None  # the paper
+
+    def stock(self) -> str:
+        """What stock markitdown makes of the paper (for a PDF: slow, pdfminer)."""
+        if self.kind != "pdf" or self.path is None:
+            return self.raw
+        return _markitdown(self.path, "pdf", stock=True)
 
 
 _TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "markdown", ".tex": "tex"}
@@ -95,12 +106,16 @@ def detect_kind(path: Path, data: bytes) -> str:
     raise PaperError(f"unsupported file type {suffix or '(no extension)'}: use .pdf, .html, .docx, .tex or .md")
 
 
-def _markitdown(path: Path, kind: str) -> str:
+def _markitdown(path: Path, kind: str, stock: bool = False) -> str:
+    """markitdown's Markdown; PDFs through `PaperPdfConverter` unless ``stock``."""
     from markitdown import MarkItDown
     from markitdown._exceptions import MarkItDownException
 
+    from paper2code.analysis.pdf import paper_markitdown
+
     try:
-        result = MarkItDown(enable_plugins=False).convert(str(path))
+        md = MarkItDown(enable_plugins=False) if stock else paper_markitdown()
+        result = md.convert(str(path))
     except MarkItDownException as err:
         reason = str(err).strip().splitlines()
         detail = next((line for line in reversed(reason) if line.strip()), type(err).__name__)
@@ -185,8 +200,9 @@ def convert_paper(path: str | Path, progress: Callable[[str], None] | None = Non
         raw = data.decode("utf-8", errors="replace")
     if not raw.strip():
         raise PaperError(f"no text could be extracted from this {kind} file")
-    pages = raw.strip().strip("\f").count("\f") + 1 if kind == "pdf" else None
-    return Conversion(kind=kind, raw=raw, text=clean_text(raw), pages=pages)
+    marks = len(re.findall(r"^<!-- page \d+ -->$", raw, re.MULTILINE))
+    pages = max(marks, raw.strip().strip("\f").count("\f")) + 1 if kind == "pdf" else None
+    return Conversion(kind=kind, raw=raw, text=clean_text(raw), pages=pages, path=path)
 
 
 # --8<-- [start:clean]
@@ -212,7 +228,7 @@ def clean_text(text: str) -> str:
     for ligature, letters in _LIGATURES.items():
         text = text.replace(ligature, letters)
     # Rejoin "implemen-\ntation": move the rest of the word up, keep the newline.
-    text = re.sub(r"([a-z])-\n([a-z]+)([ \t]?)", r"\1\2\n", text)
+    text = re.sub(r"([a-z])-\n([a-z]+[^\s]*)([ \t]?)", r"\1\2\n", text)
     text = text.replace("\u2212", "-")  # Unicode minus
     text = re.sub(r"(?<=[\d\s(=^])[\u2013\u2012\u2010](?=\d)", "-", text)  # dashes before digits
     return unicodedata.normalize("NFC", text)

@@ -33,6 +33,7 @@ from paper2code.analysis.latex import (
     tex_prose,
     tex_sections,
 )
+from paper2code.analysis.tables import find_tables, table_hyperparameters
 
 __all__ = ["Outline", "extract_outline"]
 
@@ -52,9 +53,13 @@ class Outline:
     sections: list[dict] = field(default_factory=list)
     tables: list[dict] = field(default_factory=list)
     figures: list[dict] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+_PAGE_MARK = re.compile(r"^<!-- page (\d+) -->$")
 
 
 class _Locator:
@@ -63,8 +68,10 @@ class _Locator:
     def __init__(self, lines: list[str], sections: list[dict], paged: bool):
         self.page, page = [], 1
         for line in lines:
+            if m := _PAGE_MARK.match(line):  # the PDF converter's page marks
+                page = int(m.group(1))
             self.page.append(page)
-            page += line.count("\f")
+            page += line.count("\f")  # pdfminer's form feeds
         self.has_pages = paged or page > 1
         self.sections = sorted((s["line"], s["text"]) for s in sections)
 
@@ -158,13 +165,16 @@ def _text_algorithms(lines: list[str], section_lines: set[int]) -> list[dict]:
         title = m.group(2).strip().strip("*").strip()
         if title and (len(title) > 120 or title[0].islower()):
             continue  # "Algorithm 1 shows that …": a reference, not the block
+        fenced = i > 0 and lines[i - 1].strip().startswith("```")
         window = [line for line in lines[i + 1 : i + 16] if line.strip()]
-        if sum(bool(_STEP.search(line)) for line in window) < 2:
+        if not fenced and sum(bool(_STEP.search(line)) for line in window) < 2:
             continue
         steps, blank = [], 0
-        for j in range(i + 1, min(i + 40, len(lines))):
+        for j in range(i + 1, min(i + (120 if fenced else 40), len(lines))):
             line = lines[j].replace("\f", "").strip()
-            if j + 1 in section_lines or (_CAPTION.match(line) and not line.startswith("Algorithm " + m.group(1))):
+            if line.startswith("```"):
+                break
+            if (j + 1 in section_lines and not fenced) or (_CAPTION.match(line) and not line.startswith("Algorithm " + m.group(1))):
                 break
             if not line:
                 blank += 1
@@ -215,6 +225,20 @@ _NOT_EQ_BEFORE = re.compile(
 )
 
 
+def _fragment(line: str) -> bool:
+    """A short piece of a formula on a line of its own (no words of prose)."""
+    text = line.replace("\f", "").strip()
+    return 0 < len(text) <= 24 and not re.search(r"[a-z]{4,}", text) and not text.startswith(("#", "<"))
+
+
+def _display_math(lines: list[str], k: int) -> bool:
+    """A line set apart (blank lines around) whose neighbours in its display are maths."""
+    if not (k > 0 and k + 1 < len(lines) and not lines[k - 1].strip() and not lines[k + 1].strip()):
+        return False
+    near = [lines[j] for j in (k - 2, k + 2) if 0 <= j < len(lines)]
+    return any(_MATHY.search(line) and len(line) < 90 for line in near)
+
+
 def _text_equations(lines: list[str]) -> list[dict]:
     found, seen = [], set()
     for i, raw in enumerate(lines):
@@ -233,10 +257,13 @@ def _text_equations(lines: list[str]) -> list[dict]:
             if k < 0:
                 continue
             before, start = lines[k].strip(), k
-        if not _MATHY.search(before):
+        if not _MATHY.search(before) and not _display_math(lines, start):
             continue
         seen.add(m.group(1))
-        found.append({"number": m.group(1), "text": " ".join(before.replace("|", " ").split()), "line": start + 1})
+        # A fraction's numerator or a stacked symbol: a short line set just above.
+        parts = [lines[k].strip() for k in (start - 1,) if k >= 0 and _fragment(lines[k])]
+        found.append({"number": m.group(1), "text": " ".join(before.replace("|", " ").split()),
+                      "parts": parts, "line": start + 1})
     return found
 
 
@@ -320,6 +347,61 @@ def _title(lines: list[str], kind: str) -> str:
     return title[:160]
 
 
+_AFFILIATION = re.compile(
+    r"universit|institut|google|research|lab|inc\b|corp|college|school|department|dept|@|\.com"
+    r"|\.edu|center|centre|academy|ltd|ai\b|meta|deepmind|microsoft|openai|nvidia|equal",
+    re.IGNORECASE,
+)
+
+
+def _authors(lines: list[str]) -> list[str]:
+    """Names between the ``# Title`` heading and the first section heading."""
+    start = next((i for i, line in enumerate(lines[:40]) if line.startswith("# ")), None)
+    if start is None:
+        return []
+    names: list[str] = []
+    for line in lines[start + 1 : start + 40]:
+        if line.startswith("#"):
+            break
+        for piece in re.split(r",|;|\band\b|\s{2,}|\s(?=[A-Z][a-zł]+\s[A-Z])(?<=[∗*†‡\d]\s)", line):
+            name = re.sub(r"[∗*†‡§¶\d]+", " ", piece).strip(" .")
+            name = " ".join(name.split())
+            if (re.fullmatch(r"[A-ZÀ-ÖŁ][\w.'’-]+(?:\s[A-ZÀ-ÖŁ][\w.'’-]*){1,3}", name)
+                    and not _AFFILIATION.search(name) and name not in names):
+                names.append(name)
+    return names[:40]
+
+
+def _outside_references(lines: list[str]) -> list[str]:
+    """The lines, with those of the reference list blanked."""
+    out, inside = [], False
+    for line in lines:
+        if m := _MD_HEADING.match(line.strip()):
+            inside = bool(re.match(r"(\d+\.?\s+)?(references|bibliography)\b", m.group(2), re.I))
+        out.append("" if inside else line)
+    return out
+
+
+def _tables(lines: list[str], references: list[dict], locate) -> tuple[list[dict], list[dict]]:
+    """Tables (referenced and read) and the hyperparameters of set-up tables."""
+    read = find_tables(lines)
+    params = [p for t in read for p in table_hyperparameters(t)]
+    by_number = {t["number"]: t for t in read if t["number"]}
+    tables = []
+    for ref in references:
+        t = by_number.pop(ref["number"], None)
+        extra = {k: t[k] for k in ("caption", "header", "rows", "setup")} if t else {}
+        tables.append({**ref, **extra})
+    for t in read:
+        if t["number"] in by_number or t["number"] is None:
+            tables.append({
+                "text": f"Table {t['number']}" if t["number"] else "Table (no number)",
+                "number": t["number"], "mentions": 0, "location": locate(t["line"]),
+                **{k: t[k] for k in ("caption", "header", "rows", "setup")},
+            })
+    return tables, params
+
+
 # --8<-- [start:extract_outline]
 def extract_outline(text: str, kind: str = "markdown") -> Outline:
     """Find the outline of a paper in its cleaned text.
@@ -345,8 +427,16 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
         sections = _text_sections(flat)
         algorithms = _text_algorithms(flat, {s["line"] for s in sections})
         definitions, equations = _text_definitions(flat), _text_equations(lines)
-        prose = [line.replace("\f", "") for line in lines]
+        prose = _outside_references([line.replace("\f", "") for line in lines])
     locate = _Locator(lines, sections, paged=kind == "pdf")
+    references = _references(prose, r"\b(Table|Tab\.)\s+(\d+|[A-H]\.\d+)", locate)
+    if kind == "tex":
+        tables, from_tables = references, []
+        params = find_hyperparameters(prose, latex=lines)
+    else:
+        tables, from_tables = _tables(prose, references, locate)
+        params = find_hyperparameters(prose, markdown_tables=False) + from_tables
+        params.sort(key=lambda h: h["line"])
 
     def located(items: list[dict], text_of) -> list[dict]:
         return [{**item, "text": text_of(item), "location": locate(item.pop("line"))} for item in items]
@@ -357,11 +447,10 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
         algorithms=located(algorithms, lambda a: f"Algorithm {a['number']}: {a['title']}".rstrip(": ")),
         definitions=located(definitions, lambda d: d["text"]),
         equations=located(equations, lambda e: e["text"]),
-        hyperparameters=located(
-            find_hyperparameters(prose, latex=lines if kind == "tex" else None), lambda h: h["text"]
-        ),
+        hyperparameters=located(params, lambda h: h["text"]),
         architecture=_architecture(prose, locate),
-        tables=_references(prose, r"\b(Table|Tab\.)\s+(\d+|[A-H]\.\d+)", locate),
+        tables=tables,
         figures=_references(prose, r"\b(Figure|Fig\.)\s+(\d+|[A-H]\.\d+)", locate),
+        authors=_authors(lines) if kind != "tex" else [],
     )
 # --8<-- [end:extract_outline]

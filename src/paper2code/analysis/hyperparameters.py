@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["find_hyperparameters", "parse_value"]
+__all__ = ["find_hyperparameters", "parse_value", "rank"]
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -53,7 +53,9 @@ _STOP = (
 _SYMBOL = rf"(?!{_STOP})(?:[A-Za-z{_GREEK}]+_\{{?\w+\}}?|[A-Za-z{_GREEK}]{{1,6}}\d?|\([^()\s]{{1,10}}\))"
 _FILLER = rf"(?:\s+(?:of|is|was|to|set|at|equal|with|a|an|the|value|values|=|:|{_SYMBOL}))"
 _PROSE = re.compile(
-    rf"\b(?P<name>{_KNOWN})\b(?P<filler>{_FILLER}{{0,4}})\s*[=:]?\s*(?P<value>{VALUE})(?!\w|\.\d)",
+    # (a value glued to a letter is a subscript: "η0" is not "0")
+    rf"\b(?P<name>{_KNOWN})\b(?P<filler>{_FILLER}{{0,4}})\s*[=:]?\s*(?<![^\W\d_])"
+    rf"(?P<value>{VALUE})(?!\w|\.\d)",
     re.IGNORECASE,
 )
 _COUNTED = re.compile(
@@ -109,6 +111,9 @@ def _item(name: str, value: str, source: str, line: int, how: str) -> dict:
         "text": f"{_clean_name(name)} = {value}",
         "line": line,
         "how": how,
+        "table": None,  # set for values read from a table: its number, row, column
+        "row": None,
+        "column": None,
     }
 
 
@@ -182,9 +187,12 @@ def _plain_table(lines: list[str], start: int) -> tuple[list[dict], int]:
 def _paragraphs(lines: list[str]):
     """Runs of non-empty prose lines, joined, with the line each character came from."""
     run: list[int] = []
+    fenced = False
     for i, line in enumerate(lines + [""]):
+        fence = line.lstrip().startswith("```")
+        fenced ^= fence
         prose = line.strip() and not line.lstrip().startswith("|") and not _CAPTION.match(line)
-        if prose:
+        if prose and not fence and not (fenced and run):  # an algorithm's lines one by one
             run.append(i)
             continue
         if run:
@@ -204,7 +212,26 @@ def _sentence(text: str, pos: int) -> str:
     return text[start : end + 1 if end != -1 else len(text)]
 
 
-def find_hyperparameters(lines: list[str], latex: list[str] | None = None) -> list[dict]:
+_FIRST = re.compile(
+    r"^(?:β|ε|ϵ|learning rate|lr|warm-?up|batch|dropout|p ?drop|label smoothing|weight decay"
+    r"|momentum|(?:training |train |total )?(?:steps|epochs|iterations)|d ?_?model|d ?_?ff|layers"
+    r"|heads|N$|h$)",
+    re.IGNORECASE,
+)
+
+
+def rank(item: dict) -> int:
+    """1: what an implementer sets first (optimiser, schedule, sizes); 3: the rest."""
+    if "rank" in item:
+        return item["rank"]
+    if _FIRST.match(item["name"]) and item["numeric"] is not None:
+        return 1
+    return 2 if item["how"] == "assignment" else 3
+
+
+def find_hyperparameters(
+    lines: list[str], latex: list[str] | None = None, markdown_tables: bool = True
+) -> list[dict]:
     """All hyperparameters in ``lines`` (already cleaned); ``line`` is 1-based.
 
     Prose is read a paragraph at a time, so that a value pushed onto the next
@@ -216,7 +243,7 @@ def find_hyperparameters(lines: list[str], latex: list[str] | None = None) -> li
     while i < len(lines):  # tables: Markdown, and plain text under a caption
         if lines[i].lstrip().startswith("|"):
             rows = list(_table_rows(lines, i))
-            if len(rows) >= 2:
+            if len(rows) >= 2 and markdown_tables:
                 header, body = rows[0][1], rows[1:]
                 found += _from_table(header, [(n + 1, c) for n, c in body], lambda n: lines[n - 1].strip())
             i += max(len(rows), 1)
@@ -249,4 +276,6 @@ def find_hyperparameters(lines: list[str], latex: list[str] | None = None) -> li
         if key not in seen:
             seen.add(key)
             unique.append(item)
+    for item in unique:
+        item["rank"] = rank(item)
     return sorted(unique, key=lambda item: item["line"])

@@ -1,0 +1,351 @@
+r"""A PDF converter for markitdown that reads papers as a person does.
+
+Stock markitdown reads a PDF through pdfminer: on real arXiv papers the words
+run together (``Thedominantsequencetransductionmodels``), two columns are
+interleaved, running headers become the first line, and tables lose their
+rows. `PaperPdfConverter` is registered with ``MarkItDown.register_converter``
+ahead of the stock converter, and builds the Markdown from pypdfium2's
+characters and their boxes (pypdfium2 arrives with ``markitdown[pdf]``):
+
+1. characters are grouped into *segments*, runs on one baseline with no wide
+   gap; a space is put where the gap between two glyphs is one;
+2. page furniture is dropped: rotated text (the arXiv stamp), lines repeated
+   at the top or bottom of pages (running headers, footers), page numbers and
+   the line numbers of review copies;
+3. columns, rows and ruled boxes are laid out by `paper2code.analysis.layout`:
+   a page with an empty vertical strip near its middle is two columns; a block
+   framed by horizontal rules is a Markdown table with its header row or, when
+   it is an ``Algorithm N``, a fenced block with one line per step;
+5. numbered and named section headings (bold or larger than body text)
+   become Markdown headings, the largest text on page 1 the title; display
+   equations stand on their own lines, with their numbers; words hyphenated
+   across lines are joined.
+
+Differences from a person: tables without rules are read as text lines, and
+sub- and superscripts are flattened onto the line (``d_model`` reads ``dmodel``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import unicodedata
+from collections import Counter
+from typing import Any, BinaryIO
+
+from paper2code.analysis.layout import Seg, boxes, gutter, order
+
+__all__ = ["LOST", "PaperPdfConverter", "paper_markitdown", "pdf_to_markdown"]
+
+
+# TeX's math fonts put Greek letters and relations at codes 0-31, which a PDF
+# without a ToUnicode entry for them reports as control characters.
+_OML = "ΓΔΘΛΞΠΣΥΦΨΩαβγδϵζηθικλμνξπρστυϕχψωεϑϖϱςφ"  # cmmi: 0-39
+_OMS = "−·×∗÷⋄±∓⊕⊖⊗⊘⊙◯∘•≍≡⊆⊇≤≥⪯⪰∼≈⊂⊃≪≫≺≻"  # cmsy: 0-31
+LOST = "\ufffd"  # a glyph with no known character
+
+
+def _glyph(code: int, font: str) -> str:
+    font = font.lower()
+    if "cmmi" in font or "mathitalic" in font:
+        return _OML[code] if code < len(_OML) else LOST
+    if "cmsy" in font or "mathsymbol" in font:
+        return _OMS[code] if code < len(_OMS) else LOST
+    return LOST
+
+
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|medi|\bbx|cmbx|\.b\b|-b\b", re.I)
+
+
+def _page_segments(page: Any, number: int) -> list[Seg]:
+    """Segments of one page, in the order of the page's content stream."""
+    import pypdfium2.raw as pdfium_c
+
+    height = page.get_height()
+    textpage = page.get_textpage()
+    raw = textpage.raw
+    count = pdfium_c.FPDFText_CountChars(raw)
+    buf = (ctypes.c_ushort * (count + 1))()
+    pdfium_c.FPDFText_GetText(raw, 0, count, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
+    codes = list(buf[:count])
+    rect = pdfium_c.FS_RECTF()
+    segs: list[Seg] = []
+    cur: Seg | None = None
+    first = 0  # index of the current segment's first character
+    space = False
+    last_x0 = -1.0
+    name = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+
+    def close() -> None:
+        nonlocal cur
+        if cur is not None and cur.text.strip():
+            angle = pdfium_c.FPDFText_GetCharAngle(raw, first)
+            if min(angle, 6.2832 - angle) < 0.05:  # horizontal text only
+                cur.size = pdfium_c.FPDFText_GetFontSize(raw, first)
+                pdfium_c.FPDFText_GetFontInfo(raw, first, name, 128, ctypes.byref(flags))
+                weight = pdfium_c.FPDFText_GetFontWeight(raw, first)
+                cur.bold = weight >= 600 or bool(_BOLD_NAME.search(name.value.decode("latin-1")))
+                cur.text = cur.text.strip()
+                segs.append(cur)
+        cur = None
+
+    if any(0xD800 <= c < 0xE000 for c in codes):  # text indices are not char indices
+        codes = [pdfium_c.FPDFText_GetUnicode(raw, k) for k in range(count)]
+        for k in range(count - 1):  # a pair split over two characters: join it
+            if 0xD800 <= codes[k] < 0xDC00 and 0xDC00 <= codes[k + 1] < 0xE000:
+                codes[k] = 0x10000 + ((codes[k] - 0xD800) << 10) + (codes[k + 1] - 0xDC00)
+                codes[k + 1] = 0
+    getbox = pdfium_c.FPDFText_GetLooseCharBox
+    # The open segment's box, kept in locals: this loop runs once per character.
+    c_x1 = c_top = c_bottom = c_h = 0.0
+    for index, code in enumerate(codes):
+        if 32 < code < 127:
+            ch = chr(code)
+        else:
+            ch = chr(code) if code < 0x110000 else "?"
+            if 0x1D400 <= code < 0x1D800:  # mathematical italic 𝑥 -> x
+                ch = unicodedata.normalize("NFKC", ch)
+            elif code == 0xFFFE:  # PDFium's mark for a hyphen at the end of a line
+                ch = "-"
+            elif code == 0 or 0xD800 <= code < 0xF900:
+                continue  # surrogate halves, private-use glyph pieces (bracket parts)
+            elif code < 32 and ch not in "\r\n\t\x02":
+                pdfium_c.FPDFText_GetFontInfo(raw, index, name, 128, ctypes.byref(flags))
+                ch = _glyph(code, name.value.decode("latin-1"))
+            if ch in "\r\n\x02":
+                close()
+                space = False
+                continue
+            if ch.isspace():
+                space = True
+                continue
+        getbox(raw, index, rect)
+        x0, x1, top, bottom = rect.left, rect.right, height - rect.top, height - rect.bottom
+        h = bottom - top
+        if h <= 0:
+            continue
+        if cur is not None:
+            if not space and abs(x0 - last_x0) < 0.01 and x1 <= c_x1 + 0.01:
+                cur.text += ch  # a ligature: two letters in one glyph's box
+                continue
+            mid = (top + bottom) / 2
+            gap = x0 - c_x1
+            if not (c_top - 0.15 * c_h < mid < c_bottom + 0.15 * c_h) or gap < -0.4 * c_h \
+                    or gap > 0.75 * (c_h if c_h > h else h):
+                close()
+            elif space or gap > 0.12 * (c_h if c_h < h else h):
+                cur.text += " "
+                cur.words.append([x0, x1])
+        last_x0 = x0
+        if cur is None:
+            cur = Seg(x0, x1, top, bottom, "", page=number, words=[[x0, x1]])
+            c_x1, c_top, c_bottom, c_h = x1, top, bottom, h
+            first = index
+        cur.text += ch
+        if x1 > c_x1:
+            c_x1 = cur.x1 = x1
+        if x1 > cur.words[-1][1]:
+            cur.words[-1][1] = x1
+        space = False
+    close()
+    return segs
+
+
+def _rules(page: Any) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """Horizontal rules (y, x0, x1) and vertical rules (x, y0, y1), y from the top."""
+    import pypdfium2.raw as pdfium_c
+
+    height, across, down = page.get_height(), [], []
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1):
+        left, bottom, right, top = obj.get_bounds()
+        if top - bottom < 3.0 and right - left > 30:
+            across.append((height - (top + bottom) / 2, left, right))
+        elif right - left < 3.0 and top - bottom > 6:
+            down.append(((left + right) / 2, height - top, height - bottom))
+        if len(across) + len(down) > 600:  # a plot, not a page of tables
+            break
+    return sorted(across), sorted(down)
+
+
+# --- page furniture ------------------------------------------------------------------
+
+
+def _furniture_key(seg: Seg) -> str:
+    return re.sub(r"\d+", "#", seg.text.lower())
+
+
+def _drop_furniture(pages: list[list[Seg]], heights: list[float]) -> list[list[Seg]]:
+    """Remove running headers and footers, page numbers and line numbers."""
+    def margin(seg: Seg, height: float) -> bool:
+        return seg.top < 0.09 * height or seg.bottom > 0.92 * height
+
+    repeated = Counter(
+        key for segs, height in zip(pages, heights, strict=True)
+        for key in {_furniture_key(s) for s in segs if margin(s, height)}
+    )
+    enough = 2 if len(pages) > 2 else 99
+    out = []
+    for segs, height in zip(pages, heights, strict=True):
+        long = sorted(s.x0 for s in segs if len(s.text) > 25) or [0.0]
+        right = sorted(s.x1 for s in segs if len(s.text) > 25) or [1e9]
+        left_edge = long[len(long) // 50]
+        right_edge = right[-1 - len(right) // 50]
+        keep = []
+        for s in segs:
+            if margin(s, height) and (
+                repeated[_furniture_key(s)] >= enough
+                or re.fullmatch(r"(page\s*)?[\divxlc]{1,4}(\s*(of|/)\s*\d+)?", s.text.lower())
+            ):
+                continue
+            if re.fullmatch(r"\d{1,4}", s.text) and (s.x1 < left_edge + 1 or s.x0 > right_edge - 1):
+                continue  # a line number in the margin of a review copy
+            keep.append(s)
+        out.append(keep)
+    return out
+
+
+# --- Markdown ---------------------------------------------------------------------------
+
+_NUMBERED = re.compile(r"^((?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^=]{1,90})$")
+_NAMED = re.compile(
+    r"^(Abstract|References|Bibliography|Acknowledge?ments?|Appendix(\s+[A-Z])?\b.*"
+    r"|Appendices|Supplementary Material.*)$", re.I)
+_MATH = re.compile(r"[=<>≤≥≈∝←→∈∑∏√∫±∇⊗⊙×·]|\(\d{1,3}\)$")
+
+
+def _heading(line: Seg, body: float) -> str | None:
+    text = line.text.strip()
+    strong = line.bold or line.size > body + 0.6
+    if not strong or len(text.split()) > 14 or text.endswith((".", ",", ";", ":")):
+        return None
+    if m := _NUMBERED.match(text):
+        if sum(c.isalpha() for c in m.group(2)) < 0.6 * len(m.group(2).replace(" ", "")):
+            return None
+        level = 2 + m.group(1).count(".")
+        return f"{'#' * level} {m.group(1)} {m.group(2)}"
+    if _NAMED.match(text) and len(text) < 60:
+        return f"## {text}"
+    return None
+
+
+def _table_md(rows: list[list[str]]) -> list[str]:
+    def row(cells: list[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") or " " for c in cells) + " |"
+
+    return [row(rows[0]), "|" + "---|" * len(rows[0]), *(row(r) for r in rows[1:])]
+
+
+def _title_lines(lines: list[Seg], height: float, body: float) -> set[int]:
+    """Indices of the lines of page 1 set in the largest type in its top half."""
+    top = [(i, s) for i, s in enumerate(lines) if s.top < 0.5 * height and
+           sum(c.isalpha() for c in s.text) >= 3]
+    if not top:
+        return set()
+    biggest = max(s.size for _, s in top)
+    if biggest < body + 1.5:
+        return set()
+    chosen = [i for i, s in top if s.size >= biggest - 0.5]
+    run = [chosen[0]]
+    for i in chosen[1:]:
+        if i == run[-1] + 1:
+            run.append(i)
+    # A subtitle set in large bold type right under the title belongs to it.
+    while run[-1] + 1 < len(lines) and lines[run[-1] + 1].bold and \
+            lines[run[-1] + 1].size >= max(body + 1.5, 0.75 * biggest):
+        run.append(run[-1] + 1)
+    return set(run)
+
+
+def pdf_to_markdown(source: Any) -> str:
+    """The Markdown of a PDF (a path, bytes or a binary stream)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(source)
+    try:
+        pages, heights, widths, rules = [], [], [], []
+        for number, page in enumerate(doc, start=1):
+            pages.append(_page_segments(page, number))
+            heights.append(page.get_height())
+            widths.append(page.get_width())
+            rules.append(_rules(page))
+    finally:
+        doc.close()
+    pages = _drop_furniture(pages, heights)
+    sizes: Counter = Counter()
+    for segs in pages:
+        for s in segs:
+            sizes[round(s.size)] += len(s.text)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    out: list[str] = []
+    prev: Seg | None = None
+    for p, segs in enumerate(pages):
+        segs = boxes(segs, rules[p])
+        column_gap = gutter([s for s in segs if s.kind == "text"], widths[p])
+        blocks = order(segs, column_gap)
+        title = _title_lines([s for b in blocks for s in b], heights[p], body) if p == 0 else set()
+        n = 0
+        for block in blocks:
+            left = min(s.x0 for s in block)
+            right = max(s.x1 for s in block)
+            for line in block:
+                if line.kind == "table":
+                    out += ["", *_table_md(line.rows), ""]
+                    prev = None
+                elif line.kind == "algorithm":
+                    out += ["", "```text", *line.rows, "```", ""]
+                    prev = None
+                elif n in title:
+                    if len(out) > 1 and out[-2].startswith("# ") and not out[-1]:
+                        out[-2] += " " + line.text
+                    else:
+                        out += [f"# {line.text}", ""]
+                    prev = None
+                elif heading := _heading(line, body):
+                    out += ["", heading, ""]
+                    prev = None
+                else:
+                    display = line.x0 > left + 2 * line.h and line.x1 < right - 1.5 * line.h \
+                        and bool(_MATH.search(line.text))
+                    if prev is not None and (display or prev.kind == "display"):
+                        out.append("")
+                    elif prev is not None and prev.page == line.page and \
+                            line.bottom - prev.bottom > 1.4 * max(line.h, prev.h) and \
+                            not (line.top < prev.top):
+                        out.append("")
+                    elif prev is not None and (line.top < prev.top or prev.page != line.page):
+                        # a new column or page: the paragraph goes on if the sentence does
+                        if re.search(r"[.:!?]$", prev.text) or line.text[:1].isupper():
+                            out.append("")
+                    out.append(line.text)
+                    prev = line
+                    if display:
+                        prev = Seg(line.x0, line.x1, line.top, line.bottom, line.text,
+                                   page=line.page, kind="display")
+                n += 1
+        out += ["", f"<!-- page {p + 2} -->", ""]  # where the next page starts
+    text = "\n".join(out[:-3]).strip("\n") + "\n"
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+class PaperPdfConverter:
+    """A markitdown converter for PDFs, registered ahead of the stock one."""
+
+    def accepts(self, file_stream: BinaryIO, stream_info: Any, **kwargs: Any) -> bool:
+        ext = (stream_info.extension or "").lower()
+        mime = (stream_info.mimetype or "").lower()
+        return ext == ".pdf" or mime.startswith(("application/pdf", "application/x-pdf"))
+
+    def convert(self, file_stream: BinaryIO, stream_info: Any, **kwargs: Any) -> Any:
+        from markitdown import DocumentConverterResult
+
+        return DocumentConverterResult(markdown=pdf_to_markdown(file_stream.read()))
+
+
+def paper_markitdown() -> Any:
+    """A ``MarkItDown`` whose PDF path is `PaperPdfConverter`."""
+    from markitdown import MarkItDown
+
+    md = MarkItDown(enable_plugins=False)
+    md.register_converter(PaperPdfConverter(), priority=-1.0)  # tried before the stock 0.0
+    return md
