@@ -102,7 +102,7 @@ def test_existing_outputs_are_not_overwritten_without_force(tmp_path):
 def test_writes_paper_raw_and_checklist(tmp_path):
     result = run(sample_paper("pdf"), "-o", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["checklist.md", "paper.md", "paper.raw.md"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["checklist.md", "paper.md", "paper.raw.md", "rubric.yaml"]
     assert result.stdout == ""
     assert "wrote" in result.stderr
 

@@ -5,7 +5,8 @@ One module per concern:
 * `paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
 * `paper2code.analysis.extract`, `paper2code.analysis.latex` and
   `paper2code.analysis.hyperparameters`: the structured outline;
-* `paper2code.analysis.checklist`: the checklist as Markdown.
+* `paper2code.analysis.checklist`: the checklist as Markdown;
+* `paper2code.analysis.rubric`: the rubric (``rubric.yaml``) the scorecard grades.
 
 `analyze` ties them together, and ``paper2code analyze`` is its command.
 """
@@ -22,10 +23,11 @@ from pathlib import Path
 from paper2code.analysis.checklist import render_checklist
 from paper2code.analysis.convert import Conversion, PaperError, convert_paper
 from paper2code.analysis.extract import KEYS, Outline, extract_outline
+from paper2code.analysis.rubric import rubric_yaml
 
 __all__ = ["Analysis", "PaperError", "analyze", "outline_json", "sample_paper", "write_outputs"]
 
-OUTPUT_FILES = ("paper.md", "paper.raw.md", "checklist.md")
+OUTPUT_FILES = ("paper.md", "paper.raw.md", "checklist.md", "rubric.yaml")
 
 
 @dataclass
@@ -74,7 +76,7 @@ def check_output_dir(outdir: Path, force: bool) -> None:
 
 
 def write_outputs(analysis: Analysis, outdir: Path) -> list[Path]:
-    """Write paper.md, paper.raw.md and checklist.md, all or none.
+    """Write paper.md, paper.raw.md, checklist.md and rubric.yaml, all or none.
 
     Each file is written to a temporary name and renamed into place once all
     are written, so an error or Ctrl-C leaves no half-written file.
@@ -84,6 +86,7 @@ def write_outputs(analysis: Analysis, outdir: Path) -> list[Path]:
         "paper.md": analysis.conversion.text,
         "paper.raw.md": analysis.conversion.raw,
         "checklist.md": analysis.checklist,
+        "rubric.yaml": rubric_yaml(analysis.outline),
     }
     temps: list[Path] = []
     try:
