@@ -130,7 +130,7 @@ def test_renders_text_and_markdown_with_totals(tmp_path):
     assert "eq-2        implementation  not implemented   1 test" in text
     assert "implementation: 3 leaves — 1 verified, 1 deviation, 1 not implemented" in text
     md = card.render_markdown()
-    assert "| `eq-1` | y = 2 x | Eq. (1) | `test_paper.py::test_eq1` | ✅ **verified** |" in md
+    assert "| `eq-1` | y = 2 x (Eq. (1)) | — | `test_paper.py::test_eq1` | ✅ **verified** |" in md
     log = card.render_deviations()
     assert "**deviation**: we square in float64" in log and "**out of scope**: needs 8 GPUs" in log
 

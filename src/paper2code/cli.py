@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Convert PAPER (.pdf, .html, .docx, .tex, .md, or an arXiv source bundle .tar.gz) "
             "to Markdown and extract its outline: algorithms, definitions, numbered equations, "
             "architecture, hyperparameters and sections. Writes OUTDIR/paper.md (cleaned), "
-            "OUTDIR/paper.raw.md (as converted) and OUTDIR/checklist.md."
+            "OUTDIR/paper.raw.md (as converted), OUTDIR/checklist.md and OUTDIR/rubric.yaml."
         ),
     )
     analyze.add_argument("paper", metavar="PAPER", help="the paper to analyse")

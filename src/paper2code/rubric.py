@@ -290,6 +290,10 @@ class Scorecard:
         paper = data["paper"]
         return cls(Rubric(paper["title"], paper.get("arxiv", ""), [r.leaf for r in rows]), rows)
 
+    def summary(self) -> str:
+        """The totals by kind, one line per kind."""
+        return "\n".join(self._totals_lines())
+
     def _totals_lines(self) -> list[str]:
         lines = []
         for kind, counts in self.totals().items():
@@ -311,13 +315,15 @@ class Scorecard:
 
     def render_markdown(self) -> str:
         """The scorecard as a Markdown table, then the totals and the deviation log."""
-        out = ["| Item | The paper | Where | Tests | State |", "|---|---|---|---|---|"]
+        out = ["| Item | The paper | Code | Tests | State |", "|---|---|---|---|---|"]
         for r in self.rows:
             state, detail = r.state
             mark = {"failed": "❌ ", "off": "❌ ", "verified": "✅ ", "within tolerance": "✅ "}
             cell = f"{mark.get(state, '')}**{state}**" + (f": {_cell(detail)}" if detail else "")
             tests = "<br>".join(f"`{_short(t)}`" for t in r.outcomes) or "—"
-            out.append(f"| `{r.leaf.id}` | {_cell(r.leaf.text)} | {_cell(r.leaf.where)} | {tests} | {cell} |")
+            code = f"`{r.leaf.code}`" if r.leaf.code else "—"
+            paper = f"{_cell(r.leaf.text)} ({_cell(r.leaf.where)})"
+            out.append(f"| `{r.leaf.id}` | {paper} | {code} | {tests} | {cell} |")
         out += ["", *(f"- {line}" for line in self._totals_lines())]
         return "\n".join(out) + "\n"
 

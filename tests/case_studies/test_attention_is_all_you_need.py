@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from paper2code.case_studies.attention_is_all_you_need import (
     PAPER,
     parameter_breakdown,
@@ -11,19 +13,28 @@ from paper2code.case_studies.attention_is_all_you_need import (
 from paper2code.case_studies.copy_task import CopyTaskConfig, exact_match, trained_copy_model
 from paper2code.models.transformer import transformer_base_config
 
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/attention_is_all_you_need.yaml")
 
-def test_breakdown_equals_a_direct_count_and_the_table_within_tolerance():
+
+@pytest.mark.paper("tab-3-base-params", "tab-3-big-params")
+def test_breakdown_equals_a_direct_count_and_the_table_within_tolerance(paper_result):
     assert sum(parameter_breakdown(transformer_base_config()).values()) == 63_082_496
     ours = sizes()
     assert abs(ours["base"] - PAPER["base_params"]) <= 2.5e6
     assert abs(ours["big"] - PAPER["big_params"]) <= 2.5e6
+    # the same check against the rubric's value and tolerance, recorded for the scorecard
+    paper_result("tab-3-base-params", ours["base"])
+    paper_result("tab-3-big-params", ours["big"])
 
 
+@pytest.mark.paper("eq-3")
 def test_schedule_peaks_at_warmup():
     steps, lrs = schedule(10_000)
     assert steps[lrs.index(max(lrs))] == 4000
 
 
+@pytest.mark.paper("exec-train")
 def test_copy_task_reaches_exact_match_and_the_smoothing_floor():
     cfg = CopyTaskConfig()
     model, losses = trained_copy_model(cfg)

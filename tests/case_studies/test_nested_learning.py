@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +14,11 @@ from paper2code.case_studies.nested_learning import (
     dgd_update,
 )
 
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/nested_learning.yaml")
 
+
+@pytest.mark.paper("dgd-update")
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**16), eta=st.floats(1e-3, 10.0), d_out=st.integers(1, 6), d_in=st.integers(1, 8))
 def test_dgd_update_is_the_exact_minimiser(seed, eta, d_out, d_in):
@@ -29,11 +34,13 @@ def test_dgd_update_is_the_exact_minimiser(seed, eta, d_out, d_in):
     assert Wv.grad.abs().max().item() < 1e-8
 
 
+@pytest.mark.paper("dgd-normalised-keys")
 def test_dgd_needs_normalised_keys():
     W, x, grad_y = torch.eye(3, dtype=torch.float64), torch.tensor([2.0, 0.0, 0.0], dtype=torch.float64), torch.ones(3, dtype=torch.float64)
     assert not torch.allclose(dgd_update(W, x, grad_y, 1.0), dgd_minimiser(W, x, grad_y, 1.0))
 
 
+@pytest.mark.paper("cms-schedule")
 def test_each_level_changes_exactly_on_its_schedule():
     torch.manual_seed(0)
     periods = (1, 2, 5)
