@@ -298,7 +298,8 @@ class Scorecard:
         lines = []
         for kind, counts in self.totals().items():
             parts = ", ".join(f"{n} {s}" for s in STATES for n in [counts[s]] if n)
-            lines.append(f"{kind}: {sum(counts.values())} leaves — {parts}")
+            n = sum(counts.values())
+            lines.append(f"{kind}: {n} {'leaf' if n == 1 else 'leaves'} — {parts}")
         return lines
 
     def render_text(self) -> str:

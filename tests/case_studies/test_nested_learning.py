@@ -53,3 +53,18 @@ def test_each_level_changes_exactly_on_its_schedule():
         for i, level in enumerate(cms.levels):
             changed = any(not torch.equal(a, b) for a, b in zip(before[i], level.parameters(), strict=True))
             assert changed == (t % periods[i] == 0), (t, i)
+
+
+@pytest.mark.paper("cms-aggregation")
+def test_a_slow_level_steps_with_the_mean_gradient_of_its_chunk():
+    torch.manual_seed(0)
+    cms = ContinuumMemory(d=4, periods=(1, 3), hidden=5, lr=0.1)
+    slow = cms.levels[1]
+    before = [p.clone() for p in slow.parameters()]
+    grads = []
+    for _ in range(3):
+        cms(torch.randn(2, 4)).pow(2).mean().backward()
+        grads.append([p.grad.clone() for p in slow.parameters()])
+        cms.step()
+    for p, p0, *g in zip(slow.parameters(), before, *grads, strict=True):
+        torch.testing.assert_close(p, p0 - 0.1 * sum(g) / 3)
