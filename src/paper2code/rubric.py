@@ -143,7 +143,6 @@ def _leaf(node: dict, at: str, group: str) -> Leaf:
     return leaf
 
 
-# --8<-- [start:parse]
 def parse_rubric(data, source: str = "rubric") -> Rubric:
     """Validate a rubric read from YAML; raise `RubricError` on the first problem."""
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
@@ -179,7 +178,6 @@ def parse_rubric(data, source: str = "rubric") -> Rubric:
 
     walk(data["items"], "items", "")
     return Rubric(str(paper["title"]).strip(), str(paper.get("arxiv") or ""), leaves, source)
-# --8<-- [end:parse]
 
 
 def load_rubric(path: str | Path) -> Rubric:
@@ -197,8 +195,10 @@ def load_rubric(path: str | Path) -> Rubric:
 
 
 # --8<-- [start:state]
-def leaf_state(leaf: Leaf, outcomes: dict[str, str], ours: float | None) -> tuple[str, str]:
-    """The state of ``leaf`` and its detail, from its tests' outcomes and our value.
+def leaf_state(
+    leaf: Leaf, outcomes: dict[str, str], ours: float | None
+) -> tuple[str, str]:
+    """The state of ``leaf`` and its detail, from its tests and our value.
 
     Args:
         leaf: The rubric's leaf.
@@ -209,12 +209,15 @@ def leaf_state(leaf: Leaf, outcomes: dict[str, str], ours: float | None) -> tupl
     """
     if leaf.status == "out-of-scope":
         return "out of scope", leaf.reason
-    if any(o != "not implemented" for o in outcomes.values()):  # a stub beside a real test
+    if any(o != "not implemented" for o in outcomes.values()):
+        # a stub beside a real test: the stub no longer counts
         outcomes = {t: o for t, o in outcomes.items() if o != "not implemented"}
     ran = [o for o in outcomes.values() if o in ("passed", "failed")]
     if "failed" in ran:
-        return "failed", f"{ran.count('failed')} of {len(outcomes)} linked tests failed"
-    if leaf.kind == "result" and leaf.value is not None and ours is not None:
+        n = ran.count("failed")
+        return "failed", f"{n} of {len(outcomes)} linked tests failed"
+    is_result = leaf.kind == "result" and leaf.value is not None
+    if is_result and ours is not None:
         ok, detail = leaf.compare(ours)
         if not ok:
             return "off", f"ours {ours:.4g} vs paper {leaf.value:.4g}: {detail}"
@@ -222,12 +225,15 @@ def leaf_state(leaf: Leaf, outcomes: dict[str, str], ours: float | None) -> tupl
         return "deviation", leaf.reason
     if not outcomes or all(o == "not implemented" for o in outcomes.values()):
         return "not implemented", ""
-    if not ran or len(ran) < len(outcomes):
-        return ("not run" if leaf.kind == "result" else "implemented"), "linked tests did not all run"
-    if leaf.kind == "result" and leaf.value is not None:
+    if len(ran) < len(outcomes):  # skipped, or deselected
+        state = "not run" if leaf.kind == "result" else "implemented"
+        return state, "linked tests did not all run"
+    if is_result:
         if ours is None:
             return "not run", "no value recorded by the tests"
-        return "within tolerance", f"ours {ours:.4g} vs paper {leaf.value:.4g}: {leaf.compare(ours)[1]}"
+        gap = leaf.compare(ours)[1]
+        vs = f"ours {ours:.4g} vs paper {leaf.value:.4g}"
+        return "within tolerance", f"{vs}: {gap}"
     return "verified", ""
 # --8<-- [end:state]
 
