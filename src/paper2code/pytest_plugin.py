@@ -213,6 +213,8 @@ class _Recorder:
         config = self.config
         if session.exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
             return  # nothing written on bad input or Ctrl-C
+        if hasattr(config, "workerinput"):
+            return  # a pytest-xdist worker: its controller sees every report
         cards = scorecards(config)
         out = config.getoption("--paper-scorecard")
         if out and cards:

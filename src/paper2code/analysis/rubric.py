@@ -23,6 +23,7 @@ import re
 import yaml
 
 from paper2code.analysis.checklist import where
+from paper2code.analysis.extract import Outline
 from paper2code.analysis.hyperparameters import parse_value
 
 __all__ = ["rubric_from_outline", "rubric_yaml"]
@@ -83,7 +84,7 @@ def _table_leaves(tables: list[dict], skip: set[str]) -> list[dict]:
 
 
 # --8<-- [start:rubric_from_outline]
-def rubric_from_outline(outline, arxiv: str = "") -> dict:
+def rubric_from_outline(outline: Outline | dict, arxiv: str = "") -> dict:
     """The rubric of a paper from its outline, as the dict `rubric_yaml` writes.
 
     Args:
@@ -141,8 +142,13 @@ HEADER = """\
 """
 
 
-def rubric_yaml(outline, arxiv: str = "") -> str:
-    """`rubric_from_outline` as the text of ``rubric.yaml``."""
+def rubric_yaml(outline: Outline | dict, arxiv: str = "") -> str:
+    """`rubric_from_outline` as the text of ``rubric.yaml``.
+
+    Args:
+        outline: An `Outline`, or its ``to_dict()``/JSON form.
+        arxiv: The paper's arXiv id, if known.
+    """
     body = yaml.safe_dump(rubric_from_outline(outline, arxiv), sort_keys=False,
                           allow_unicode=True, width=100)
     return HEADER + body
