@@ -184,3 +184,11 @@ def test_recordings_are_compared_with_the_run(tmp_path):
     # a test that no longer links eq-1 changes the scorecard: the run fails
     unlinked = tests.replace('@pytest.mark.paper("eq-1")\n', "")
     assert run_project(tmp_path, unlinked, ini=ini)[0] == 1
+
+
+def test_an_out_of_scope_result_needs_no_tolerance():
+    data = {"paper": {"title": "T"}, "items": [
+        {"id": "tab-1-fid", "kind": "result", "text": "FID 3.17", "where": "Table 1", "value": 3.17,
+         "status": "out-of-scope", "reason": "needs TPUs"},
+    ]}
+    assert parse_rubric(data).leaf("tab-1-fid").value == 3.17

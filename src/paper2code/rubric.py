@@ -8,7 +8,7 @@ a tree. A node is a group ``{id, title, children}`` or a leaf::
     text: "the paper's words or value"
     where: "Section 3.2.1, Eq. (1)"
     value: 65.0e+6            # result leaves: the paper's number
-    tolerance: {rel: 0.05}    # result leaves: {abs: x} and/or {rel: x}
+    tolerance: {rel: 0.05}    # with a value: {abs: x} and/or {rel: x}
     status: deviation         # optional: deviation | out-of-scope ...
     reason: "why"             # ... with the reason, required with a status
     code: "paper2code.nn.attention.scaled_dot_product_attention"  # optional
@@ -124,7 +124,8 @@ def _leaf(node: dict, at: str, group: str) -> Leaf:
     if node.get("value") is not None:
         leaf.value = _number(node["value"], f"{at} ({leaf.id}).value")
     tol = node.get("tolerance")
-    if kind == "result" and leaf.value is not None and tol is None:
+    graded = node.get("status") != "out-of-scope"
+    if kind == "result" and leaf.value is not None and tol is None and graded:
         raise RubricError(f"{at} ({leaf.id}): a result leaf with a value needs a tolerance")
     if tol is not None:
         if not isinstance(tol, dict) or not tol or set(tol) - {"abs", "rel"}:
