@@ -50,6 +50,14 @@ def test_accuracy(paper_result):
 """
 
 
+@pytest.fixture(autouse=True)
+def _forget_the_test_files():
+    """Each in-process run imports its own test_paper.py, as a new process would."""
+    yield
+    for name in ("test_paper", "tests.test_paper"):
+        sys.modules.pop(name, None)
+
+
 def run_project(tmp_path: Path, tests: str, rubric: str = RUBRIC, *args: str,
                 ini: str = "[pytest]\npaper_rubric = rubric.yaml\n") -> tuple[int, Path]:
     (tmp_path / "rubric.yaml").write_text(rubric)
