@@ -3,8 +3,11 @@
 ``paper2code analyze PAPER``
     Phase 1: convert a paper and write its implementation checklist.
 
-``paper2code new NAME``
+``paper2code new NAME [--from ANALYSIS_DIR]``
     Phase 2: create a project for implementing a paper, with tests that pass.
+
+``paper2code report``
+    Phases 4 and 6: run the tests linked to the paper's rubric, print the scorecard.
 
 Bad input gets one line on stderr naming the problem and the file, and exit
 code 2; nothing is written or overwritten.
@@ -30,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Convert PAPER (.pdf, .html, .docx, .tex, .md, or an arXiv source bundle .tar.gz) "
             "to Markdown and extract its outline: algorithms, definitions, numbered equations, "
-            "architecture, hyperparameters and sections. Writes OUTDIR/paper.md (cleaned) "
-            "and OUTDIR/checklist.md."
+            "architecture, hyperparameters and sections. Writes OUTDIR/paper.md (cleaned), "
+            "OUTDIR/checklist.md and OUTDIR/rubric.yaml (and OUTDIR/paper.raw.md with --raw)."
         ),
     )
     analyze.add_argument("paper", metavar="PAPER", help="the paper to analyse")
@@ -59,6 +62,27 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--dir", metavar="DIR", help="where to create it (default: ./NAME); must not exist or be empty")
     new.add_argument("--description", default="", help="one line describing the project")
     new.add_argument("--paper", default="", metavar="URL", help="link to the paper")
+    new.add_argument(
+        "--from", dest="analysis", metavar="ANALYSIS_DIR",
+        help="seed the project from `paper2code analyze` output: ALGORITHMS.md, "
+        "configs/paper.yaml, rubric.yaml and skipped test stubs",
+    )
+
+    report = sub.add_parser(
+        "report",
+        help="run the tests linked to the paper's rubric and print the scorecard",
+        description=(
+            "Run pytest in this folder with the paper2code plugin and print, for each leaf "
+            "of the rubric, its state (verified, failed, within tolerance, off by how much, "
+            "not implemented, deviation, out of scope...) and the totals by kind. "
+            "Exit code 1 when a linked test failed, 2 on bad input."
+        ),
+    )
+    report.add_argument("--rubric", metavar="PATH",
+                        help="the rubric (default: ./rubric.yaml, or the tests' paper_rubric markers)")
+    report.add_argument("--markdown", action="store_true", help="print the scorecard as Markdown")
+    report.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG",
+                        help="passed to pytest, e.g. a test file (put -- before options)")
     return parser
 
 
@@ -72,7 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "new":
             from paper2code.scaffold import run_new
 
-            return run_new(args.name, args.dir, args.description, args.paper)
+            return run_new(args.name, args.dir, args.description, args.paper, args.analysis)
+        if args.command == "report":
+            from paper2code.pytest_plugin import run_report
+
+            return run_report(args.rubric, args.markdown, args.pytest_args)
     except KeyboardInterrupt:
         print("paper2code: interrupted; no output was written", file=sys.stderr)
         return 130

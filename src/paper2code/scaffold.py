@@ -80,18 +80,23 @@ def create_project(
     dest: str | Path | None = None,
     description: str = "",
     paper_url: str = "",
+    analysis: str | Path | None = None,
 ) -> Path:
     """Create the project ``name`` in ``dest`` (default ``./name``); return its path.
 
+    With ``analysis`` (a folder written by ``paper2code analyze``), the
+    project is seeded from the paper: see `paper2code.seed`.
+
     Raises:
-        ScaffoldError: for an invalid name, or a destination that exists and
-            is not an empty folder. Nothing is written then.
+        ScaffoldError: for an invalid name, a destination that exists and
+            is not an empty folder, or an analysis folder that cannot seed
+            the project. Nothing is written then.
     """
     validate_name(name)
     if "\n" in description:
         raise ScaffoldError("the description must be one line")
     description = description or f"A from-scratch implementation of a paper, as the package {name}."
-    paper_url = paper_url or "https://arxiv.org/abs/XXXX.XXXXX"
+    given_url, paper_url = paper_url, paper_url or "https://arxiv.org/abs/XXXX.XXXXX"
     dest = Path(dest) if dest is not None else Path(name)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise ScaffoldError(f"{dest} already exists and is not an empty folder")
@@ -99,7 +104,18 @@ def create_project(
     if not parent.is_dir():
         raise ScaffoldError(f"{parent} is not a folder")
 
+    seeded = {}
+    if analysis is not None:
+        from paper2code.seed import SeedError, pyproject_with_plugin, seed_files
+
+        try:
+            seeded = seed_files(name, analysis, given_url)
+        except SeedError as err:
+            raise ScaffoldError(str(err)) from None
     files = _render(name, description, paper_url)
+    if seeded:
+        files.update(seeded)
+        files[Path("pyproject.toml")] = pyproject_with_plugin(files[Path("pyproject.toml")])
     tmp = parent / f".{dest.name}.creating-{os.getpid()}"
     try:
         for rel, text in files.items():
@@ -115,10 +131,11 @@ def create_project(
     return dest
 
 
-def run_new(name: str, dest: str | None, description: str, paper_url: str) -> int:
+def run_new(name: str, dest: str | None, description: str, paper_url: str,
+            analysis: str | None = None) -> int:
     """The ``paper2code new`` command; returns the exit code."""
     try:
-        path = create_project(name, dest, description, paper_url)
+        path = create_project(name, dest, description, paper_url, analysis)
     except ScaffoldError as err:
         print(f"paper2code new: error: {err}", file=sys.stderr)
         return 2
@@ -126,4 +143,7 @@ def run_new(name: str, dest: str | None, description: str, paper_url: str) -> in
         print(f"paper2code new: error: {err.filename or dest or name}: {err.strerror}", file=sys.stderr)
         return 2
     print(f"created {path}/: cd {path} && uv run pytest && uv run python train.py --config small --steps 200")
+    if analysis is not None:
+        print(f"seeded from {analysis}: rubric.yaml, docs/ALGORITHMS.md, configs/paper.yaml, "
+              "tests/test_paper.py; `uv run paper2code report` shows the scorecard")
     return 0

@@ -104,7 +104,7 @@ def test_writes_paper_and_checklist_and_raw_on_request(tmp_path):
     assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["checklist.md", "paper.md"]
     result = run(sample_paper("pdf"), "-o", tmp_path / "out", "--raw", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["checklist.md", "paper.md", "paper.raw.md"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["checklist.md", "paper.md", "paper.raw.md", "rubric.yaml"]
     assert result.stdout == ""
     assert "wrote" in result.stderr
     raw = (tmp_path / "out" / "paper.raw.md").read_text()

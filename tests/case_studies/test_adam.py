@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 import torch
 
 from paper2code.case_studies.adam import AdamPyTorchOrder, bias_correction_data, digits_experiment
 from paper2code.figures import load
 from paper2code.optim import Adam
+
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/adam.yaml")
 
 
 def run(opt_cls, net, steps, **kw):
@@ -22,6 +26,7 @@ def run(opt_cls, net, steps, **kw):
     return net
 
 
+@pytest.mark.paper("alg-1", "sec-2-efficient-order")
 def test_pytorch_order_is_bit_identical_over_500_steps_and_algorithm_1_within_1e_6():
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.Tanh(), torch.nn.Linear(16, 2))
@@ -33,17 +38,28 @@ def test_pytorch_order_is_bit_identical_over_500_steps_and_algorithm_1_within_1e
         torch.testing.assert_close(o, r, rtol=0, atol=1e-6)
 
 
+@pytest.mark.paper("sec-3-bias-correction")
+@pytest.mark.paper("hp-defaults")
+def test_defaults_are_algorithm_1s():
+    opt = Adam([torch.zeros(1, requires_grad=True)])
+    assert {k: opt.defaults[k] for k in ("lr", "betas", "eps")} == {
+        "lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8
+    }
+
+
 def test_bias_correction_makes_the_first_estimate_unbiased():
     d = bias_correction_data()
     assert d["m_hat"][0] == d["g"][0]  # m̂_1 = g_1 exactly
     assert d["m"][0] < 0.2 * d["g"][0]  # m_1 = 0.1 g_1: biased towards zero
 
 
+@pytest.mark.paper("exec-digits")
 def test_dry_run_of_the_digits_experiment():
     result = digits_experiment(epochs=1, grid={"Adam": [1e-3], "SGD+Nesterov": [1e-1]})
     assert set(result["runs"]) == {f"{k} / {o}" for k in ("logistic regression", "MLP") for o in ("Adam", "SGD+Nesterov")}
 
 
+@pytest.mark.paper("claim-mlp-faster")
 def test_recorded_digits_results_support_the_page():
     runs = load("adam_digits")["runs"]
     adam, sgd = runs["MLP / Adam"]["loss"], runs["MLP / SGD+Nesterov"]["loss"]

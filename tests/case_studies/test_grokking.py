@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from paper2code.case_studies.grokking import (
     GrokConfig,
     first_step,
@@ -11,7 +13,11 @@ from paper2code.case_studies.grokking import (
 )
 from paper2code.figures import load
 
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/grokking.yaml")
 
+
+@pytest.mark.paper("sec-2-data")
 def test_data_covers_every_pair_once_with_the_right_answers():
     cfg = GrokConfig(p=7, train_fraction=0.5)
     x_tr, y_tr, x_va, y_va = modular_data(cfg)
@@ -21,6 +27,7 @@ def test_data_covers_every_pair_once_with_the_right_answers():
     assert ((x_tr[:, 0] + x_tr[:, 2]) % 7 == y_tr).all()
 
 
+@pytest.mark.paper("exec-train")
 def test_tiny_configuration_learns_its_training_set():
     cfg = GrokConfig(p=11, d_model=32, n_layers=1, steps=150, eval_every=50, lr=3e-3, weight_decay=0.1)
     result = train_grokking(cfg)
@@ -50,6 +57,7 @@ def test_the_validation_plateau_is_the_share_of_mirrored_pairs():
     assert abs(at_memorisation - mirror_fraction(GrokConfig(**strong["config"]))) < 0.02
 
 
+@pytest.mark.paper("claim-grokking", "claim-weight-decay", "hp-model")
 def test_recorded_full_run_shows_grokking_and_its_dependence_on_weight_decay():
     runs = load("grokking")
     strong, weak = runs["weight_decay_1"], runs["weight_decay_0.1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +14,11 @@ from paper2code.case_studies.nested_learning import (
     dgd_update,
 )
 
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/nested_learning.yaml")
 
+
+@pytest.mark.paper("dgd-update")
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**16), eta=st.floats(1e-3, 10.0), d_out=st.integers(1, 6), d_in=st.integers(1, 8))
 def test_dgd_update_is_the_exact_minimiser(seed, eta, d_out, d_in):
@@ -29,11 +34,13 @@ def test_dgd_update_is_the_exact_minimiser(seed, eta, d_out, d_in):
     assert Wv.grad.abs().max().item() < 1e-8
 
 
+@pytest.mark.paper("dgd-normalised-keys")
 def test_dgd_needs_normalised_keys():
     W, x, grad_y = torch.eye(3, dtype=torch.float64), torch.tensor([2.0, 0.0, 0.0], dtype=torch.float64), torch.ones(3, dtype=torch.float64)
     assert not torch.allclose(dgd_update(W, x, grad_y, 1.0), dgd_minimiser(W, x, grad_y, 1.0))
 
 
+@pytest.mark.paper("cms-schedule")
 def test_each_level_changes_exactly_on_its_schedule():
     torch.manual_seed(0)
     periods = (1, 2, 5)
@@ -46,3 +53,18 @@ def test_each_level_changes_exactly_on_its_schedule():
         for i, level in enumerate(cms.levels):
             changed = any(not torch.equal(a, b) for a, b in zip(before[i], level.parameters(), strict=True))
             assert changed == (t % periods[i] == 0), (t, i)
+
+
+@pytest.mark.paper("cms-aggregation")
+def test_a_slow_level_steps_with_the_mean_gradient_of_its_chunk():
+    torch.manual_seed(0)
+    cms = ContinuumMemory(d=4, periods=(1, 3), hidden=5, lr=0.1)
+    slow = cms.levels[1]
+    before = [p.clone() for p in slow.parameters()]
+    grads = []
+    for _ in range(3):
+        cms(torch.randn(2, 4)).pow(2).mean().backward()
+        grads.append([p.grad.clone() for p in slow.parameters()])
+        cms.step()
+    for p, p0, *g in zip(slow.parameters(), before, *grads, strict=True):
+        torch.testing.assert_close(p, p0 - 0.1 * sum(g) / 3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from paper2code.models.transformer import (
@@ -13,6 +14,9 @@ from paper2code.models.transformer import (
     transformer_base_config,
 )
 from paper2code.testing import assert_shape, check_gradient_flow, count_parameters
+
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/attention_is_all_you_need.yaml")
 
 
 def small(**kw):
@@ -33,6 +37,7 @@ def test_output_shape_and_gradient_flow():
     assert report.ok, str(report)
 
 
+@pytest.mark.paper("sec-3.4-shared-embeddings")
 def test_embeddings_and_output_share_one_matrix():
     model = small()
     assert model.src_embed.weight is model.tgt_embed.weight is model.generator.weight
@@ -42,6 +47,7 @@ def test_embeddings_and_output_share_one_matrix():
     assert count_parameters(unshared).total - count_parameters(model).total == 2 * v * d
 
 
+@pytest.mark.paper("sec-3.4-shared-embeddings")
 def test_embeddings_are_scaled_by_sqrt_d_model():
     model = small()
     model.eval()
@@ -50,6 +56,7 @@ def test_embeddings_are_scaled_by_sqrt_d_model():
     torch.testing.assert_close(x, model.src_embed(t) * math.sqrt(16))
 
 
+@pytest.mark.paper("sec-3.2.3-causal")
 def test_decoder_is_causal():
     model = small().eval()
     src, tgt = tokens(2, 6), tokens(2, 5, seed=1)

@@ -16,6 +16,9 @@ from paper2code.nn.attention import (
 )
 from paper2code.testing import assert_matches_reference
 
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/attention_is_all_you_need.yaml")
+
 # float64 throughout: the reference and ours then agree to ~1e-12, so a real
 # bug cannot hide inside the tolerance.
 TOL = {"rtol": 1e-10, "atol": 1e-12}
@@ -46,11 +49,13 @@ def compare_with_torch_sdpa(sdpa, mask_name):
     torch.testing.assert_close(ours, ref, **TOL)
 
 
+@pytest.mark.paper("eq-1")
 @pytest.mark.parametrize("mask_name", ["none", "causal", "padding", "random"])
 def test_sdpa_matches_torch(mask_name):
     compare_with_torch_sdpa(scaled_dot_product_attention, mask_name)
 
 
+@pytest.mark.paper("eq-1")
 def test_sdpa_comparison_catches_a_wrong_scale():
     # The classic slip: dividing the scores by d_k instead of sqrt(d_k).
     def wrong_scale(q, k, v, mask):
@@ -124,6 +129,7 @@ def compare_with_torch_mha(ours, t_q=5, t_k=5, mask=None):
     )
 
 
+@pytest.mark.paper("sec-3.2.2-multi-head")
 def test_mha_self_attention_matches_torch_forward_and_gradients():
     compare_with_torch_mha(MultiHeadAttention(D, H))
 
@@ -132,6 +138,7 @@ def test_mha_causal_self_attention_matches_torch():
     compare_with_torch_mha(MultiHeadAttention(D, H), mask=causal_mask(5))
 
 
+@pytest.mark.paper("sec-3.2.2-multi-head")
 def test_mha_cross_attention_matches_torch():
     compare_with_torch_mha(MultiHeadAttention(D, H), t_q=3, t_k=6)
 
@@ -148,6 +155,7 @@ def test_mha_comparison_catches_a_wrong_head_split():
         compare_with_torch_mha(WrongSplit(D, H))
 
 
+@pytest.mark.paper("sec-3.2.3-causal")
 def test_causal_mask_does_not_leak():
     torch.manual_seed(0)
     mha = MultiHeadAttention(D, H).double()

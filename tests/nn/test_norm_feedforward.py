@@ -11,6 +11,9 @@ import torch.nn.functional as F
 from paper2code.nn.feedforward import PositionwiseFeedForward, SwiGLU, gelu
 from paper2code.nn.norm import LayerNorm, Residual, RMSNorm
 
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/attention_is_all_you_need.yaml")
+
 TOL = {"rtol": 1e-10, "atol": 1e-12}  # float64
 
 
@@ -64,6 +67,7 @@ def test_gelu_matches_torch(approximate):
     torch.testing.assert_close(gelu(x, approximate), F.gelu(x, approximate=approximate), **TOL)
 
 
+@pytest.mark.paper("eq-2")
 def test_ffn_is_equation_2():
     torch.manual_seed(0)
     ffn = PositionwiseFeedForward(8, 32).double()
@@ -87,6 +91,7 @@ def test_swiglu_matches_its_formula():
     torch.testing.assert_close(block(x), (F.silu(x @ W) * (x @ V)) @ W2, **TOL)
 
 
+@pytest.mark.paper("sec-3.1-post-norm")
 def test_residual_post_and_pre_norm():
     torch.manual_seed(0)
     x = torch.randn(2, 3, 8, dtype=torch.float64)

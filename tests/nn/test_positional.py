@@ -16,7 +16,11 @@ from paper2code.nn.positional import (
     sinusoidal_table,
 )
 
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/attention_is_all_you_need.yaml")
 
+
+@pytest.mark.paper("sec-3.5-sinusoids")
 def test_sinusoid_table_matches_the_closed_form():
     max_len, d = 50, 16
     table = sinusoidal_table(max_len, d)

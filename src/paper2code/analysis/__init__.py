@@ -5,7 +5,8 @@ One module per concern:
 * `paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
 * `paper2code.analysis.extract`, `paper2code.analysis.latex` and
   `paper2code.analysis.hyperparameters`: the structured outline;
-* `paper2code.analysis.checklist`: the checklist as Markdown.
+* `paper2code.analysis.checklist`: the checklist as Markdown;
+* `paper2code.analysis.rubric`: the rubric (``rubric.yaml``) the scorecard grades.
 
 `analyze` ties them together, and ``paper2code analyze`` is its command.
 """
@@ -22,10 +23,11 @@ from pathlib import Path
 from paper2code.analysis.checklist import render_checklist
 from paper2code.analysis.convert import Conversion, PaperError, convert_paper
 from paper2code.analysis.extract import KEYS, Outline, extract_outline
+from paper2code.analysis.rubric import rubric_yaml
 
 __all__ = ["Analysis", "PaperError", "analyze", "outline_json", "sample_paper", "write_outputs"]
 
-OUTPUT_FILES = ("paper.md", "paper.raw.md", "checklist.md")
+OUTPUT_FILES = ("paper.md", "paper.raw.md", "checklist.md", "rubric.yaml")
 
 
 @dataclass
@@ -77,7 +79,7 @@ def check_output_dir(outdir: Path, force: bool) -> None:
 
 
 def write_outputs(analysis: Analysis, outdir: Path, raw: bool = False) -> list[Path]:
-    """Write paper.md and checklist.md (and paper.raw.md if ``raw``), all or none.
+    """Write paper.md, checklist.md and rubric.yaml (and paper.raw.md if ``raw``), all or none.
 
     paper.raw.md is what stock markitdown makes of the paper, for comparison;
     for a PDF that is the slow part of the run, hence optional.
@@ -86,7 +88,11 @@ def write_outputs(analysis: Analysis, outdir: Path, raw: bool = False) -> list[P
     are written, so an error or Ctrl-C leaves no half-written file.
     """
     created_dir = not outdir.exists()
-    contents = {"paper.md": analysis.conversion.text, "checklist.md": analysis.checklist}
+    contents = {
+        "paper.md": analysis.conversion.text,
+        "checklist.md": analysis.checklist,
+        "rubric.yaml": rubric_yaml(analysis.outline),
+    }
     if raw:
         contents["paper.raw.md"] = analysis.conversion.stock()
     temps: list[Path] = []

@@ -1,0 +1,311 @@
+"""A pytest plugin that links tests to a paper's rubric and writes its scorecard.
+
+Installed with ``paper2code`` (entry point ``pytest11``), so it is active in
+any project whose environment has the package. It adds:
+
+* the marker ``@pytest.mark.paper("eq-3", "hp-warmup_steps")``: the test
+  checks these leaves of the rubric (see `paper2code.rubric`);
+* the marker ``pytest.mark.paper_rubric(PATH)`` (usually as a module's
+  ``pytestmark``): the rubric of this module's tests, when one run covers
+  several papers;
+* the fixture ``paper_result``: ``paper_result("tab-3-base-params", ours)``
+  checks ``ours`` against the leaf's value and tolerance, fails the test if it
+  is off, and records ``ours`` for the scorecard;
+* the options ``--paper-rubric PATH`` (ini ``paper_rubric``), the rubric of
+  tests without a ``paper_rubric`` marker; ``--paper-scorecard OUT``, write
+  the scorecard after the run (``.md`` Markdown, ``.json`` the recording,
+  else text); ``paper_recordings`` (ini, a folder) with ``--paper-record``,
+  write the recording ``FOLDER/RUBRIC-STEM.json`` of each rubric; without
+  it, compare each recording with this run and fail the run if they differ.
+
+A marker naming a leaf that is not in the rubric is a usage error (pytest
+exit code 4), as is a rubric that does not validate. Links and values
+travel in the test reports (``user_properties``), so pytest-xdist works.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from paper2code.rubric import Rubric, RubricError, Scorecard, load_rubric
+
+_STATE = pytest.StashKey[dict]()
+NOT_IMPLEMENTED = "not implemented"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("paper2code", "reproduction scorecard (paper2code)")
+    group.addoption("--paper-rubric", metavar="PATH", help="the paper's rubric (YAML)")
+    group.addoption("--paper-scorecard", metavar="OUT",
+                    help="write the scorecard to OUT after the run (.md, .json or text)")
+    group.addoption("--paper-record", action="store_true",
+                    help="rewrite the recordings in the paper_recordings folder")
+    parser.addini("paper_rubric", "the paper's rubric, relative to the rootdir")
+    parser.addini("paper_recordings", "folder of recorded scorecards to compare with")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "paper(*ids): links a test to leaves of a paper's rubric")
+    config.addinivalue_line("markers", "paper_rubric(path): the rubric of these tests")
+    # rubric path -> Rubric; node id -> outcome per rubric; results per rubric
+    config.stash[_STATE] = {
+        "rubrics": {}, "links": {}, "results": {}, "mismatch": [], "ran": set(),
+    }
+    default = config.getoption("--paper-rubric") or config.getini("paper_rubric")
+    config.stash[_STATE]["default"] = _resolve(config, default) if default else None
+    if default:
+        _rubric(config, config.stash[_STATE]["default"])
+    config.pluginmanager.register(_Recorder(config), "paper2code-recorder")
+
+
+def _resolve(config: pytest.Config, path: str | Path) -> str:
+    path = Path(path)
+    return str(path if path.is_absolute() else config.rootpath / path)
+
+
+def _rubric(config: pytest.Config, path: str) -> Rubric:
+    rubrics = config.stash[_STATE]["rubrics"]
+    if path not in rubrics:
+        try:
+            rubrics[path] = load_rubric(path)
+        except RubricError as err:
+            raise pytest.UsageError(str(err)) from None
+    return rubrics[path]
+
+
+def _rubric_path(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("paper_rubric")
+    if marker is not None:
+        return _resolve(item.config, marker.args[0])
+    return item.config.stash[_STATE]["default"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Check every linked leaf exists; put the links in the item's reports."""
+    for item in items:
+        ids = [i for m in item.iter_markers("paper") for i in m.args]
+        path = _rubric_path(item)
+        if path is None:
+            continue
+        rubric = _rubric(config, path)
+        known = {leaf.id for leaf in rubric.leaves}
+        for leaf_id in ids:
+            if leaf_id not in known:
+                raise pytest.UsageError(
+                    f"{item.nodeid}: @pytest.mark.paper names {leaf_id!r}, "
+                    f"which is not a leaf of {Path(path).name}"
+                )
+        item.user_properties.append(("paper_links", [path, ids]))
+
+
+@pytest.fixture
+def paper_result(request: pytest.FixtureRequest):
+    """Check our value for a result leaf against the paper's and record it.
+
+    ``paper_result(leaf_id, ours)`` fails the test when ``ours`` is outside
+    the leaf's tolerance, and returns ``ours``. With ``must_match=False`` it
+    only records ``ours``: for a known, reported difference, which the
+    scorecard then shows as *off* by how much, without failing the test.
+    """
+    item = request.node
+    path = _rubric_path(item)
+
+    def check(leaf_id: str, ours: float, must_match: bool = True) -> float:
+        if path is None:
+            pytest.fail("paper_result needs a rubric: --paper-rubric, ini paper_rubric "
+                        "or a paper_rubric marker", pytrace=False)
+        try:
+            leaf = _rubric(item.config, path).leaf(leaf_id)
+        except KeyError as err:
+            pytest.fail(str(err.args[0]), pytrace=False)
+        if leaf.kind != "result" or leaf.value is None:
+            pytest.fail(f"{leaf_id} is not a result leaf with a value", pytrace=False)
+        ours = float(ours)
+        item.user_properties.append(("paper_result", [path, leaf_id, ours]))
+        ok, detail = leaf.compare(ours)
+        if must_match and not ok:
+            pytest.fail(f"{leaf_id}: ours {ours:.6g}, paper {leaf.value:.6g} ({leaf.where}): "
+                        f"{detail}", pytrace=False)
+        return ours
+
+    return check
+
+
+def _outcome(report: pytest.TestReport) -> str:
+    if report.failed:
+        return "failed"
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        if reason.removeprefix("Skipped: ").lower().startswith(NOT_IMPLEMENTED):
+            return NOT_IMPLEMENTED
+        return "skipped"
+    return "passed"
+
+
+def _final(phases: dict[str, str]) -> str:
+    """One outcome from setup, call and teardown: a failure anywhere wins."""
+    if "failed" in phases.values():
+        return "failed"
+    return phases.get("call") or phases.get("setup", "not run")
+
+
+def scorecards(config: pytest.Config) -> dict[str, Scorecard]:
+    """The scorecard of each rubric this run used, by rubric path."""
+    state = config.stash[_STATE]
+    cards = {}
+    for path, rubric in state["rubrics"].items():
+        by_leaf: dict[str, dict[str, str]] = {}
+        for nodeid, (ids, phases) in state["links"].get(path, {}).items():
+            for leaf_id in ids:
+                by_leaf.setdefault(leaf_id, {})[nodeid] = _final(phases)
+        cards[path] = Scorecard.build(rubric, by_leaf, state["results"].get(path, {}))
+    return cards
+
+
+def _compare(recorded: Scorecard, fresh: Scorecard, ran: set[str]) -> list[str]:
+    """Leaves whose state or tests differ, among those this run covered.
+
+    A leaf is covered when every test the recording links to it ran now (so
+    a run of one file or with ``-k`` compares only what it ran).
+    """
+    old = {r.leaf.id: r for r in recorded.rows}
+    diffs = []
+    for row in fresh.rows:
+        before = old.get(row.leaf.id)
+        if before is None:
+            diffs.append(f"{row.leaf.id}: not in the recording")
+            continue
+        covered = set(before.outcomes) <= ran and "not run" not in row.outcomes.values()
+        if covered and (set(before.outcomes) != set(row.outcomes)
+                        or before.state[0] != row.state[0]):
+            diffs.append(f"{row.leaf.id}: recorded {before.state[0]} with "
+                         f"{len(before.outcomes)} tests, now {row.state[0]} "
+                         f"with {len(row.outcomes)}")
+    gone = set(old) - {r.leaf.id for r in fresh.rows}
+    return diffs + [f"{i}: no longer in the rubric" for i in sorted(gone)]
+
+
+class _Recorder:
+    """Collects the outcomes of linked tests, then writes or compares scorecards."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        state = self.config.stash[_STATE]
+        state["ran"].add(report.nodeid)
+        for name, value in report.user_properties:
+            if name == "paper_links":
+                path, ids = value
+                entry = state["links"].setdefault(path, {}).setdefault(report.nodeid, (ids, {}))
+                entry[1][report.when] = _outcome(report)
+            elif name == "paper_result" and report.when == "call":
+                path, leaf_id, ours = value
+                state["results"].setdefault(path, {})[leaf_id] = ours
+                ids, phases = state["links"].setdefault(path, {}).setdefault(
+                    report.nodeid, ([], {"call": _outcome(report)}))
+                if leaf_id not in ids:
+                    ids.append(leaf_id)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        config = self.config
+        if session.exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+            return  # nothing written on bad input or Ctrl-C
+        if hasattr(config, "workerinput"):
+            return  # a pytest-xdist worker: its controller sees every report
+        cards = scorecards(config)
+        out = config.getoption("--paper-scorecard")
+        if out and cards:
+            if len(cards) == 1:
+                text = _render(next(iter(cards.values())), out)
+            else:
+                text = json.dumps({p: c.to_dict() for p, c in cards.items()}, indent=1)
+            Path(out).write_text(text, encoding="utf-8")
+        folder = config.getini("paper_recordings")
+        if not folder:
+            return
+        for path, card in cards.items():
+            recording = Path(_resolve(config, folder)) / f"{Path(path).stem}.json"
+            if config.getoption("--paper-record"):
+                recording.parent.mkdir(parents=True, exist_ok=True)
+                recording.write_text(_render(card, ".json"), encoding="utf-8")
+            elif recording.exists():
+                recorded = Scorecard.from_dict(json.loads(recording.read_text("utf-8")))
+                config.stash[_STATE]["mismatch"] += [
+                    f"{recording.name}: {d}"
+                    for d in _compare(recorded, card, config.stash[_STATE]["ran"])
+                ]
+        if config.stash[_STATE]["mismatch"] and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        mismatch = self.config.stash[_STATE]["mismatch"]
+        if mismatch:
+            terminalreporter.section("paper2code: scorecards differ from their recordings",
+                                     red=True)
+            for line in mismatch:
+                terminalreporter.line(line)
+            terminalreporter.line("Fix the code or the tests, or re-record with --paper-record.")
+
+
+def _render(card: Scorecard, out: str) -> str:
+    if out.endswith(".json"):
+        return json.dumps(card.to_dict(), indent=1, ensure_ascii=False) + "\n"
+    return card.render_markdown() if out.endswith(".md") else card.render_text()
+
+
+class _Grab:
+    """Handed to an in-process pytest run: keeps its scorecards."""
+
+    cards: dict[str, Scorecard] | None = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.cards = scorecards(session.config)
+
+
+def run_report(rubric: str | None, markdown: bool, pytest_args: list[str]) -> int:
+    """The ``paper2code report`` command: run the linked tests, print the scorecard.
+
+    Returns 0, 1 when a linked test failed, 2 on bad input. pytest's own
+    output goes to stderr; stdout holds only the scorecard.
+    """
+    import contextlib
+    import io
+    import os
+    import sys
+
+    def error(message: str) -> int:
+        print(f"paper2code report: error: {message}", file=sys.stderr)
+        return 2
+
+    if rubric is None and Path("rubric.yaml").is_file():
+        rubric = "rubric.yaml"
+    if rubric is not None:
+        try:
+            load_rubric(rubric)  # a bad rubric: one line, before any test runs
+        except RubricError as err:
+            return error(str(err))
+    args = ["-q", "-p", "no:cacheprovider", *pytest_args]
+    if rubric is not None:
+        args += ["--paper-rubric", str(Path(rubric).resolve())]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        args += ["-p", "paper2code.pytest_plugin"]
+    # pytest's output is held back, so that bad input gives one line only
+    grab, output, errors = _Grab(), io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(errors):
+        code = pytest.main(args, plugins=[grab])
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        lines = [ln.removeprefix("ERROR: ") for ln in errors.getvalue().splitlines() if ln.strip()]
+        return error(lines[0] if lines else f"pytest exited with code {int(code)}")
+    if not grab.cards:
+        return error("no rubric: pass --rubric PATH, add rubric.yaml, or mark the tests "
+                     "with paper_rubric")
+    sys.stderr.write(output.getvalue() + errors.getvalue())
+    for card in grab.cards.values():
+        print(card.render_markdown() if markdown else card.render_text(), end="")
+    return 1 if code == pytest.ExitCode.TESTS_FAILED else 0

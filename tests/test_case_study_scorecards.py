@@ -1,0 +1,74 @@
+"""The case studies' scorecards: recorded from real runs, and kept true.
+
+``docs/data/scorecards/NAME.json`` is written by ``pytest --paper-record``
+from a run of the case study's tests, and every later run compares itself
+with it (see `paper2code.pytest_plugin`): a test that fails, a leaf that
+loses its test, or a result that moves off its tolerance fails the run.
+These tests check what a run cannot: the recording matches the rubric and
+the links of the tests as collected now, and a broken equation turns red.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from paper2code.case_studies import RUBRICS, SCORECARDS, scorecard
+from paper2code.rubric import STATES, load_rubric
+
+CASE_STUDIES = ["attention_is_all_you_need", "adam", "lora", "grokking", "nested_learning"]
+ROOT = RUBRICS.parents[2].parent
+
+
+@pytest.mark.parametrize("name", CASE_STUDIES)
+def test_the_recording_matches_the_rubric_and_is_green(name):
+    rubric, card = load_rubric(RUBRICS / f"{name}.yaml"), scorecard(name)
+    assert [vars(leaf) for leaf in card.rubric.leaves] == [vars(leaf) for leaf in rubric.leaves], (
+        f"{name}.yaml changed since the recording: re-record with --paper-record"
+    )
+    states = {r.leaf.id: r.state[0] for r in card.rows}
+    assert set(states.values()) <= set(STATES) - {"failed", "off", "not implemented", "not run"}, states
+
+
+class _Links:
+    """Collects, without running, which tests each rubric's leaves link to."""
+
+    def __init__(self):
+        self.links: dict[str, dict[str, set[str]]] = {}
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            for name, value in item.user_properties:
+                if name == "paper_links":
+                    path, ids = value
+                    stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+                    for leaf_id in ids:
+                        self.links.setdefault(stem, {}).setdefault(leaf_id, set()).add(item.nodeid)
+
+
+def test_the_recorded_links_are_the_links_of_the_tests_now(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    grab = _Links()
+    code = pytest.main(["--collect-only", "-q", "-p", "no:randomly", "tests/case_studies", "tests/nn",
+                        "tests/models", "--import-mode=importlib"], plugins=[grab])
+    assert code == 0
+    for name in CASE_STUDIES:
+        recorded = {r.leaf.id: set(r.outcomes) for r in scorecard(name).rows if r.outcomes}
+        assert grab.links.get(name, {}) == recorded, name
+
+
+def test_breaking_an_implemented_equation_turns_its_leaf_red(monkeypatch, tmp_path):
+    """Plant a bug in src/ (LoRA's forward pass without its α/r scale) and run the tests."""
+    from paper2code.case_studies import lora
+
+    monkeypatch.setattr(lora.LoRALinear, "forward",
+                        lambda self, x: self.base(x) + x @ self.A.T @ self.B.T)
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "lora.json"
+    code = pytest.main(["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--import-mode=importlib",
+                        "tests/case_studies/test_lora.py", "--paper-scorecard", str(out)])
+    assert code == pytest.ExitCode.TESTS_FAILED
+    card = type(scorecard("lora")).from_dict(json.loads(out.read_text()))
+    assert card.red == ["eq-3", "sec-4.1-merge"]
+    assert SCORECARDS.joinpath("lora.json").read_text() != out.read_text()
