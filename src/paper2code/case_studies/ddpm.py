@@ -78,7 +78,7 @@ def snr(sched: Schedule) -> Tensor:
 
 
 def prior_kl_bits(sched: Schedule, x0_sq: float) -> float:
-    r"""$L_T = D_{KL}(q(x_T \mid x_0) \,\|\, \mathcal N(0, I))$ per dimension, in bits.
+    r"""$L_T = D_{KL}(q(x_T \mid x_0) \| \mathcal N(0, I))$ per dimension, in bits.
 
     Args:
         sched: the schedule.
@@ -106,9 +106,13 @@ def q_sample(sched: Schedule, x0: Tensor, t: Tensor, eps: Tensor) -> Tensor:
 
 
 def q_chain(
-    sched: Schedule, x: Tensor, t: int, generator: torch.Generator, start: int = 0
+    sched: Schedule,
+    x: Tensor,
+    t: int,
+    generator: torch.Generator,
+    start: int = 0,
 ) -> Tensor:
-    """x_t from x_start by running q(x_s | x_{s-1}) for s = start+1..t (Eq. 2)."""
+    """x_t from x_start: run q(x_s | x_{s-1}) for s = start+1..t (Eq. 2)."""
     for s in range(start + 1, t + 1):
         beta = sched.beta[s].item()
         eps = torch.randn(x.shape, generator=generator, dtype=x.dtype)
@@ -133,7 +137,7 @@ def posterior(
 
 # --8<-- [start:model]
 def timestep_embedding(t: Tensor, dim: int) -> Tensor:
-    """Sinusoidal embedding of the step t (B,) -> (B, dim), as in Transformers."""
+    """Sinusoidal embedding of the step t (B,) -> (B, dim), as in Transformers"""
     half = dim // 2
     freqs = torch.exp(-math.log(10_000) * torch.arange(half) / half)  # (half,)
     angles = t.float()[:, None] * freqs[None]  # (B, half)
@@ -170,7 +174,7 @@ class EpsMLP(nn.Module):
 def l_simple(
     model: nn.Module, sched: Schedule, x0: Tensor, generator: torch.Generator
 ) -> Tensor:
-    """One Monte Carlo estimate of L_simple (Eq. 14): lines 2-5 of Algorithm 1."""
+    """One Monte Carlo estimate of L_simple (Eq. 14): Algorithm 1, lines 2-5."""
     B = x0.shape[0]
     # t ~ Uniform({1, ..., T})   (Algorithm 1, line 3)
     t = torch.randint(1, sched.T + 1, (B,), generator=generator)
@@ -199,14 +203,14 @@ def sample(
     variance: Literal["beta", "beta_tilde"] = "beta",
     dim: int = 2,
 ) -> Tensor:
-    """Algorithm 2: n samples x_0, with σ_t² = β_t or σ_t² = β̃_t (Section 3.2)."""
+    """Algorithm 2: n samples x_0; σ_t² = β_t or σ_t² = β̃_t (Section 3.2)."""
     sigma2 = sched.beta if variance == "beta" else sched.beta_tilde
     # x_T ~ N(0, I)   (Algorithm 2, line 1)
     x = torch.randn(n, dim, generator=generator)
     for t in range(sched.T, 0, -1):  # t = T, ..., 1   (line 2)
         t_batch = torch.full((n,), t, dtype=torch.long)
         # z ~ N(0, I) if t > 1, else z = 0   (line 3)
-        z = torch.randn(n, dim, generator=generator) if t > 1 else torch.zeros_like(x)
+        z = torch.randn(n, dim, generator=generator) if t > 1 else 0 * x
         # x_{t-1} = μ_θ(x_t, t) + σ_t z   (line 4)
         x = p_mean(sched, x, t_batch, model(x, t_batch)) + sigma2[t].sqrt() * z
     return x  # (n, dim)

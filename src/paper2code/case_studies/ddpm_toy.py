@@ -77,13 +77,15 @@ def centres(cfg: ToyConfig) -> Tensor:
 
 
 def ring_data(cfg: ToyConfig, n: int, generator: torch.Generator) -> Tensor:
-    """n points of the mixture, each mode with probability 1 / n_modes, (n, 2)."""
+    """n points of the mixture, each mode with probability 1/n_modes: (n, 2)."""
     mode = torch.randint(0, cfg.n_modes, (n,), generator=generator)
     noise = torch.randn(n, 2, generator=generator)
     return centres(cfg)[mode] + cfg.mode_std * noise
 
 
-def gaussian_baseline(data: Tensor, n: int, generator: torch.Generator) -> Tensor:
+def gaussian_baseline(
+    data: Tensor, n: int, generator: torch.Generator
+) -> Tensor:
     """n draws from the Gaussian with the data's mean and covariance, (n, 2)."""
     mean, cov = data.mean(0), torch.cov(data.T)
     chol = torch.linalg.cholesky(cov)
@@ -106,7 +108,7 @@ def mmd2(x: Tensor, y: Tensor, bandwidth: float) -> float:
 
 
 def mode_stats(cfg: ToyConfig, x: Tensor) -> dict:
-    """Share of x within 3 std of its nearest centre; smallest share per mode."""
+    """Share of x within 3 std of the nearest centre; the smallest per mode."""
     dist = torch.cdist(x, centres(cfg))  # (n, n_modes)
     nearest, mode = dist.min(dim=1)
     close = nearest <= 3 * cfg.mode_std
@@ -152,7 +154,8 @@ def train(
 
 # --8<-- [start:evaluate]
 def evaluate(cfg: ToyConfig, x: Tensor, data: Tensor) -> dict:
-    return {"mmd2": round(mmd2(x, data, cfg.bandwidth), 5), **mode_stats(cfg, x)}
+    mmd = round(mmd2(x, data, cfg.bandwidth), 5)
+    return {"mmd2": mmd, **mode_stats(cfg, x)}
 
 
 def run_seed(cfg: ToyConfig, keep: int = 0) -> dict:
@@ -174,7 +177,9 @@ def run_seed(cfg: ToyConfig, keep: int = 0) -> dict:
     metrics = {name: evaluate(cfg, x, data) for name, x in samples.items()}
     out = {"losses": losses, "metrics": metrics}
     if keep:  # a few points of each, for the figure
-        out["points"] = {k: x[:keep].round(decimals=3).tolist() for k, x in samples.items()}
+        out["points"] = {
+            k: x[:keep].round(decimals=3).tolist() for k, x in samples.items()
+        }
     out["seconds"] = round(time.perf_counter() - start, 1)
     return out
 # --8<-- [end:evaluate]
