@@ -17,7 +17,7 @@ untrained network sampled with Algorithm 2.
 
 Differences from the paper: the data, the network (an MLP), Adam with
 learning rate 1e-3 and batch 512 (the paper: 2e-4 and 128 for CIFAR-10),
-no EMA of the weights, 3,000 steps.
+no EMA of the weights, 8,000 steps with a cosine decay of the learning rate.
 
     uv run python -m paper2code.case_studies.ddpm_toy --full      # minutes
     uv run python -m paper2code.case_studies.ddpm_toy --dry-run   # seconds
@@ -55,7 +55,7 @@ class ToyConfig:
     mode_std: float = 0.08  # of each Gaussian
     T: int = 1000  # diffusion steps (Section 4)
     hidden: int = 128  # width of the MLP ε_θ
-    steps: int = 5000  # Adam steps of Algorithm 1, cosine decay of lr
+    steps: int = 8000  # Adam steps of Algorithm 1, cosine decay of lr
     batch_size: int = 256
     lr: float = 2e-3
     log_every: int = 100  # record the mean loss of each window of steps
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_seed(tiny)
         print(json.dumps(result["metrics"]), f"in {result['seconds']} s")
         return 0
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     cfg = ToyConfig()
     runs = {}
     for seed in (0, 1, 2):
@@ -218,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "command": COMMAND,
         "wall_seconds": round(time.perf_counter() - start, 1),
+        "cpu_seconds": round(time.process_time() - cpu_start, 1),
         "torch": torch.__version__,
         "config": asdict(cfg),
         "runs": runs,
