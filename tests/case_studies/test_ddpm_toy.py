@@ -49,7 +49,7 @@ def record():
 def test_recorded_full_run_meets_the_thresholds_fixed_before_it(record):
     assert record["config"] == asdict(CFG)  # recorded with the code's configuration
     assert record["command"] == "uv run python -m paper2code.case_studies.ddpm_toy --full"
-    assert record["wall_seconds"] <= 15 * 60
+    assert record["cpu_seconds"] <= 10 * 60  # the wall time depends on the machine's load
     for seed, run in record["runs"].items():
         metrics = run["metrics"]
         for name in SAMPLERS:  # both variance choices pass every threshold
