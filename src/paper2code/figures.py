@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 __all__ = [
-    "DATA", "adam_digits", "bias_correction", "grokking", "load", "lr_range", "lr_range_data",
+    "DATA", "adam_digits", "bias_correction", "ddpm_samples", "grokking", "load", "lr_range", "lr_range_data",
     "lr_range_figure", "record", "transformer_schedule",
 ]
 
@@ -146,6 +146,30 @@ def grokking():
         ax.legend(fontsize=8)
     axes[0].set_ylabel("accuracy")
     fig.suptitle("Grokking on a + b mod 97")
+    fig.tight_layout()
+    return fig
+
+
+def ddpm_samples():
+    """Seed 0 of the recorded DDPM run: samples beside the data and baselines."""
+    plt = _plt()
+    d = load("ddpm")
+    run = d["runs"]["0"]
+    names = ["data (second draw)", "Gaussian fit", "untrained", "σ²=β", "σ²=β̃"]
+    fig, axes = plt.subplots(2, 3, figsize=(9, 6))
+    for ax, name in zip(axes.flat, names, strict=False):
+        pts = run["points"][name]
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=3, alpha=0.5)
+        m = run["metrics"][name]
+        ax.set(title=f"{name}\nMMD² {m['mmd2']:.4f}, in mode {m['in_mode']:.2f}")
+        if name != "untrained":  # the untrained chain drifts far off: own axes
+            ax.set(xlim=(-1.5, 1.5), ylim=(-1.5, 1.5), aspect="equal")
+        ax.tick_params(labelsize=7)
+    ax = axes.flat[-1]
+    steps = [d["config"]["log_every"] * (i + 1) for i in range(len(run["losses"]))]
+    ax.plot(steps, run["losses"])
+    ax.set(xlabel="step", ylabel="L_simple (window mean)", title="training loss")
+    fig.suptitle("DDPM on a ring of 8 Gaussians: 500 of 2,000 points each")
     fig.tight_layout()
     return fig
 
