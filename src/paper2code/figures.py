@@ -18,7 +18,7 @@ from pathlib import Path
 
 __all__ = [
     "DATA", "adam_digits", "bias_correction", "grokking", "load", "lr_range", "lr_range_data",
-    "lr_range_figure", "record", "transformer_schedule",
+    "lr_range_figure", "ppo_cartpole", "record", "transformer_schedule",
 ]
 
 DATA = Path(__file__).resolve().parents[2] / "docs" / "data"
@@ -146,6 +146,26 @@ def grokking():
         ax.legend(fontsize=8)
     axes[0].set_ylabel("accuracy")
     fig.suptitle("Grokking on a + b mod 97")
+    fig.tight_layout()
+    return fig
+
+
+def ppo_cartpole():
+    """Mean return over 100 evaluation episodes against environment steps, per seed."""
+    plt = _plt()
+    runs = load("ppo_cartpole")["runs"]
+    methods = {"ppo": "PPO", "reinforce_baseline": "REINFORCE + baseline",
+               "reinforce": "REINFORCE"}
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2), sharex=True, sharey=True)
+    for ax, (method, title) in zip(axes, methods.items(), strict=True):
+        for name, run in runs.items():
+            if name.split("/")[0] == method:
+                ax.plot(run["eval_steps"], run["eval_return"], label=name.split("/")[1])
+        ax.axhline(475, color="gray", linestyle="--", linewidth=1)
+        ax.set(xlabel="environment steps", title=title)
+        ax.legend(fontsize=7, loc="lower right")
+    axes[0].set_ylabel("mean return, 100 episodes")
+    fig.suptitle("CartPole-v1: PPO against vanilla policy gradient (dashed: 475, solved)")
     fig.tight_layout()
     return fig
 

@@ -6,8 +6,8 @@ Paper: Schulman et al., *Proximal Policy Optimization Algorithms*, 2017,
 Implements the probability ratio $r_t(\theta)$ (Eq. 6), the clipped surrogate
 objective $L^{CLIP}$ (Eq. 7), the squared-error value loss $L^{VF}$ (Eq. 9),
 truncated generalized advantage estimation (Eq. 11-12) and Algorithm 1 (PPO,
-actor-critic style) with the MuJoCo hyperparameters of Table 3; and REINFORCE
-with and without a learned value baseline, on the same networks.
+actor-critic style) with the MuJoCo hyperparameters of Table 3. The baseline,
+REINFORCE, is in ``paper2code.case_studies.reinforce``; ``--full`` runs both.
 
 Differences from the paper: CartPole-v1 (two discrete actions, a categorical
 policy) instead of MuJoCo (a Gaussian policy); 8 actors of 256 steps instead
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -33,11 +34,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from paper2code.losses import discounted_returns, reinforce_loss
-
 __all__ = [
-    "PGConfig", "PPOConfig", "clipped_surrogate", "evaluate", "gae", "mlp",
-    "ppo_loss", "sample", "solved_at", "train_pg", "train_ppo",
+    "PPOConfig", "clipped_surrogate", "evaluate", "gae", "mlp", "ppo_loss",
+    "record_evaluation", "sample", "solved_at", "train_ppo",
 ]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "ppo_cartpole.json"
@@ -61,19 +60,6 @@ class PPOConfig:
     total_steps: int = 100_000  # env steps; the paper runs 10^6
     eval_every: int = 8_192  # env steps between evaluations
     eval_episodes: int = 100  # "solved": mean return ≥ 475 over 100
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class PGConfig:
-    episodes: int = 8  # whole episodes per gradient step
-    lr: float = 3e-3  # Adam step size, the better of {1e-3, 3e-3}
-    gamma: float = 0.99  # γ, as for PPO
-    baseline: bool = True  # subtract a learned V(s_t) from G_t
-    hidden: int = 64  # the same networks as PPO
-    total_steps: int = 200_000
-    eval_every: int = 8_192
-    eval_episodes: int = 100
     seed: int = 0
 # --8<-- [end:config]
 
@@ -209,7 +195,8 @@ def evaluate(policy: nn.Module, episodes: int, seed: int) -> list[float]:
 # --8<-- [end:nets]
 
 
-def _evaluate_into(log: dict, policy: nn.Module, steps: int, cfg, progress: bool) -> None:
+def record_evaluation(log: dict, policy: nn.Module, steps: int, cfg, progress: bool) -> None:
+    """Evaluate ``policy`` on ``cfg.eval_episodes`` episodes; append to ``log``."""
     returns = evaluate(policy, cfg.eval_episodes, seed=10_000 + cfg.seed)
     log["eval_steps"].append(steps)
     log["eval_return"].append(round(float(np.mean(returns)), 2))
@@ -230,11 +217,12 @@ def train_ppo(cfg: PPOConfig, progress: bool = False) -> dict:
                     for i, e in enumerate(envs)])  # (N, 4)
     log = {"eval_steps": [], "eval_return": [], "episodes": [], "loss": []}
     running = np.zeros(cfg.n_envs)  # return of each actor's current episode
-    steps, start = 0, time.perf_counter()
-    _evaluate_into(log, policy, steps, cfg, progress)
+    steps, start, cpu = 0, time.perf_counter(), time.process_time()
+    record_evaluation(log, policy, steps, cfg, progress)
     while steps < cfg.total_steps:
         T, N = cfg.horizon, cfg.n_envs
-        states, next_states = np.zeros((T, N, 4), np.float32), np.zeros((T, N, 4), np.float32)
+        states = np.zeros((T, N, 4), np.float32)
+        next_states = np.zeros((T, N, 4), np.float32)  # s_{t+1}, before resets
         rewards, terminated, truncated = np.zeros((3, T, N), np.float32)
         actions = torch.zeros(T, N, dtype=torch.long)
         log_prob_old = torch.zeros(T, N)
@@ -243,25 +231,27 @@ def train_ppo(cfg: PPOConfig, progress: bool = False) -> dict:
             with torch.no_grad():
                 logits = policy(torch.from_numpy(obs))  # (N, 2)
             actions[t] = sample(logits, g)
-            log_prob_old[t] = torch.log_softmax(logits, -1)[torch.arange(N), actions[t]]
-            for i, (env, a) in enumerate(zip(envs, actions[t].tolist(), strict=True)):
-                o, r, term, trunc, _ = env.step(a)
-                next_states[t, i] = o  # s_{t+1}: the final state if it ended
+            log_prob = torch.log_softmax(logits, -1)  # (N, 2)
+            log_prob_old[t] = log_prob[torch.arange(N), actions[t]]
+            for i, a in enumerate(actions[t].tolist()):
+                o, r, term, trunc, _ = envs[i].step(a)
+                next_states[t, i] = o  # the final state if the episode ended
                 rewards[t, i], terminated[t, i], truncated[t, i] = r, term, trunc
                 running[i] += r
                 if term or trunc:  # the episode is over: start another
                     log["episodes"].append([steps + (t + 1) * N, running[i]])
                     running[i] = 0.0
-                    o, _ = env.reset()
+                    o, _ = envs[i].reset()
                 obs[i] = o
         steps += T * N
+        states, next_states, rewards, terminated, truncated = map(
+            torch.from_numpy, (states, next_states, rewards, terminated, truncated))
         with torch.no_grad():  # compute advantage estimates Â_1 ... Â_T
-            states, next_states = torch.from_numpy(states), torch.from_numpy(next_states)
             v, v_next = value(states)[..., 0], value(next_states)[..., 0]  # (T, N)
-        rewards, terminated, truncated = map(torch.from_numpy, (rewards, terminated, truncated))
-        adv, ret = gae(rewards, v, v_next, terminated, truncated, cfg.gamma, cfg.lam)
-        batch = [x.flatten(0, 1) for x in (states, actions, log_prob_old, adv, ret)]
-        s, a, lp_old, adv, ret = batch  # (N·T, ...)
+        adv, ret = gae(rewards, v, v_next, terminated, truncated,
+                       cfg.gamma, cfg.lam)  # (T, N) each
+        batch = (states, actions, log_prob_old, adv, ret)
+        s, a, lp_old, adv, ret = (x.flatten(0, 1) for x in batch)  # (N·T, ...)
         # optimise the surrogate L w.r.t. θ, K epochs, minibatch M ≤ NT
         for _ in range(cfg.epochs):
             for idx in torch.randperm(T * N, generator=g).split(cfg.minibatch):
@@ -273,60 +263,11 @@ def train_ppo(cfg: PPOConfig, progress: bool = False) -> dict:
                 opt.step()
         log["loss"].append(float(f"{loss.item():.6g}"))  # last minibatch's
         if steps // cfg.eval_every > (steps - T * N) // cfg.eval_every:
-            _evaluate_into(log, policy, steps, cfg, progress)
+            record_evaluation(log, policy, steps, cfg, progress)
     log["seconds"] = round(time.perf_counter() - start, 1)
+    log["cpu_seconds"] = round(time.process_time() - cpu, 1)
     return {"config": asdict(cfg), **log}
 # --8<-- [end:ppo]
-
-
-# --8<-- [start:pg]
-def train_pg(cfg: PGConfig, progress: bool = False) -> dict:
-    """REINFORCE: whole episodes, returns-to-go, one gradient step per batch."""
-    torch.manual_seed(cfg.seed)
-    g = torch.Generator().manual_seed(cfg.seed)
-    policy, value = mlp(4, 2, cfg.hidden), mlp(4, 1, cfg.hidden)
-    opt = torch.optim.Adam([*policy.parameters(), *value.parameters()], lr=cfg.lr)
-    envs = [gym.make(ENV_ID) for _ in range(cfg.episodes)]
-    for i, env in enumerate(envs):
-        env.reset(seed=1000 * cfg.seed + i)  # seeds each actor's generator
-    log = {"eval_steps": [], "eval_return": [], "episodes": [], "loss": []}
-    steps, start = 0, time.perf_counter()
-    _evaluate_into(log, policy, steps, cfg, progress)
-    E, L = cfg.episodes, envs[0].spec.max_episode_steps  # 500 steps at most
-    while steps < cfg.total_steps:
-        states = np.zeros((E, L, 4), np.float32)
-        actions, rewards = np.zeros((E, L), np.int64), np.zeros((E, L), np.float32)
-        obs = np.stack([e.reset()[0] for e in envs])  # (E, 4)
-        length = np.zeros(E, np.int64)  # each episode's, once it has ended
-        for t in range(L):  # every actor plays one whole episode
-            states[:, t] = obs
-            with torch.no_grad():
-                actions[:, t] = sample(policy(torch.from_numpy(obs)), g).numpy()
-            for i in np.flatnonzero(length == 0):  # the actors still playing
-                obs[i], rewards[i, t], term, trunc, _ = envs[i].step(int(actions[i, t]))
-                if term or trunc:  # G_t needs no bootstrap: no critic here
-                    length[i] = t + 1
-                    steps += t + 1
-                    log["episodes"].append([steps, float(rewards[i].sum())])
-            if length.all():
-                break
-        played = torch.from_numpy(np.arange(L)[None, :] < length[:, None])  # (E, L)
-        # G_t = Σ_k γ^k r_{t+k} to the episode's end (zeros pad each row)
-        G = discounted_returns(torch.from_numpy(rewards), cfg.gamma)[played]  # (ΣT_i,)
-        s = torch.from_numpy(states)[played]  # (ΣT_i, 4)
-        a = torch.from_numpy(actions)[played]  # (ΣT_i,)
-        log_prob = torch.log_softmax(policy(s), -1).gather(-1, a[:, None])[:, 0]
-        v = value(s)[:, 0] if cfg.baseline else torch.zeros_like(G)
-        loss = reinforce_loss(log_prob, G, baseline=v) + (v - G).pow(2).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        log["loss"].append(float(f"{loss.item():.6g}"))
-        if steps // cfg.eval_every > (steps - length.sum()) // cfg.eval_every:
-            _evaluate_into(log, policy, steps, cfg, progress)
-    log["seconds"] = round(time.perf_counter() - start, 1)
-    return {"config": asdict(cfg), **log}
-# --8<-- [end:pg]
 
 
 def solved_at(run: dict, threshold: float = SOLVED) -> int | None:
@@ -339,6 +280,8 @@ def solved_at(run: dict, threshold: float = SOLVED) -> int | None:
 def _full_run(job: tuple[str, int]) -> dict:
     """One full-run job, in a worker process: ``(method, seed)``."""
     torch.set_num_threads(1)  # tiny networks: threads only add overhead
+    from paper2code.case_studies.reinforce import PGConfig, train_pg
+
     method, seed = job
     if method == "ppo":
         return train_ppo(PPOConfig(seed=seed))
@@ -373,11 +316,14 @@ def main(argv: list[str] | None = None) -> int:
             runs[f"{method}/seed{seed}"] = run
             print(f"{method}, seed {seed}: solved at {solved_at(run)} steps, "
                   f"{run['seconds']} s", flush=True)
+    cpu = sum(run["cpu_seconds"] for run in runs.values())
     record = {"command": command, "seconds": round(time.perf_counter() - start, 1),
-              "jobs": args.jobs, "torch": torch.__version__,
+              "cpu_seconds": round(cpu, 1), "jobs": args.jobs,
+              "load_average": [round(x, 1) for x in os.getloadavg()],
+              "torch": torch.__version__,
               "gymnasium": gym.__version__, "runs": runs}
     RECORD.write_text(json.dumps(record) + "\n")
-    print(f"recorded to {RECORD} in {record['seconds']} s")
+    print(f"recorded to {RECORD} in {record['seconds']} s ({cpu:.0f} s of CPU)")
     return 0
 
 
