@@ -11,16 +11,15 @@ import torch
 from paper2code.case_studies.ppo import (
     RECORD,
     SOLVED,
-    PGConfig,
     PPOConfig,
     clipped_surrogate,
     gae,
     main,
     ppo_loss,
     solved_at,
-    train_pg,
     train_ppo,
 )
+from paper2code.case_studies.reinforce import PGConfig, train_pg
 from paper2code.figures import load
 from paper2code.losses import discounted_returns, reinforce_loss
 
