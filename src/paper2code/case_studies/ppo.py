@@ -100,7 +100,7 @@ def gae(
         # δ_t = r_t + γ V(s_{t+1}) - V(s_t)   (Eq. 12); V(terminal) = 0
         bootstrap = gamma * next_values[t] * (1.0 - terminated[t])
         delta = rewards[t] + bootstrap - values[t]
-        # Â_t = δ_t + (γλ) Â_{t+1}   (Eq. 11); the sum stops at an episode's end
+        # Â_t = δ_t + (γλ) Â_{t+1}   (Eq. 11); it stops where an episode ends
         ended = torch.maximum(terminated[t], truncated[t])
         running = delta + gamma * lam * (1.0 - ended) * running
         advantages[t] = running
@@ -112,7 +112,7 @@ def gae(
 def clipped_surrogate(
     log_prob: Tensor, log_prob_old: Tensor, advantage: Tensor, eps: float
 ) -> Tensor:
-    r"""$L^{CLIP}$, Eq. (7): the mean of $\min(r\hat A, \mathrm{clip}(r)\hat A)$.
+    r"""The clipped surrogate objective $L^{CLIP}$ of Eq. (7), a batch mean.
 
     Args:
         log_prob: $\log\pi_\theta(a_t|s_t)$, ``(B,)``, with gradient.
@@ -180,7 +180,8 @@ def sample(logits: Tensor, generator: torch.Generator) -> Tensor:
 
 def evaluate(policy: nn.Module, episodes: int, seed: int) -> list[float]:
     """Returns of ``episodes`` fresh episodes of the stochastic policy."""
-    env = gym.make_vec(ENV_ID, num_envs=episodes, vectorization_mode="vector_entry_point")
+    env = gym.make_vec(ENV_ID, num_envs=episodes,
+                       vectorization_mode="vector_entry_point")
     obs, _ = env.reset(seed=seed)
     g = torch.Generator().manual_seed(seed)
     returns, alive = np.zeros(episodes), np.ones(episodes, dtype=bool)
@@ -206,12 +207,12 @@ def record_evaluation(log: dict, policy: nn.Module, steps: int, cfg, progress: b
 
 # --8<-- [start:ppo]
 def train_ppo(cfg: PPOConfig, progress: bool = False) -> dict:
-    """Algorithm 1: sample N·T steps, then K epochs of minibatch Adam on Eq. 9."""
+    """Algorithm 1: sample N·T steps, then K epochs of minibatch Adam steps."""
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)  # actions and minibatches
     policy, value = mlp(4, 2, cfg.hidden), mlp(4, 1, cfg.hidden)
     params = [*policy.parameters(), *value.parameters()]
-    opt = torch.optim.Adam(params, lr=cfg.lr, fused=True)  # fused: faster on CPU
+    opt = torch.optim.Adam(params, lr=cfg.lr, fused=True)  # fused: faster
     envs = [gym.make(ENV_ID) for _ in range(cfg.n_envs)]
     obs = np.stack([e.reset(seed=1000 * cfg.seed + i)[0]
                     for i, e in enumerate(envs)])  # (N, 4)
@@ -236,7 +237,8 @@ def train_ppo(cfg: PPOConfig, progress: bool = False) -> dict:
             for i, a in enumerate(actions[t].tolist()):
                 o, r, term, trunc, _ = envs[i].step(a)
                 next_states[t, i] = o  # the final state if the episode ended
-                rewards[t, i], terminated[t, i], truncated[t, i] = r, term, trunc
+                rewards[t, i] = r
+                terminated[t, i], truncated[t, i] = term, trunc
                 running[i] += r
                 if term or trunc:  # the episode is over: start another
                     log["episodes"].append([steps + (t + 1) * N, running[i]])
@@ -244,10 +246,12 @@ def train_ppo(cfg: PPOConfig, progress: bool = False) -> dict:
                     o, _ = envs[i].reset()
                 obs[i] = o
         steps += T * N
+        arrays = (states, next_states, rewards, terminated, truncated)
         states, next_states, rewards, terminated, truncated = map(
-            torch.from_numpy, (states, next_states, rewards, terminated, truncated))
+            torch.from_numpy, arrays)
         with torch.no_grad():  # compute advantage estimates Â_1 ... Â_T
-            v, v_next = value(states)[..., 0], value(next_states)[..., 0]  # (T, N)
+            v = value(states)[..., 0]  # (T, N)
+            v_next = value(next_states)[..., 0]  # (T, N)
         adv, ret = gae(rewards, v, v_next, terminated, truncated,
                        cfg.gamma, cfg.lam)  # (T, N) each
         batch = (states, actions, log_prob_old, adv, ret)

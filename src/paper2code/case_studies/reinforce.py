@@ -51,7 +51,8 @@ def train_pg(cfg: PGConfig, progress: bool = False) -> dict:
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
     policy, value = mlp(4, 2, cfg.hidden), mlp(4, 1, cfg.hidden)
-    opt = torch.optim.Adam([*policy.parameters(), *value.parameters()], lr=cfg.lr)
+    params = [*policy.parameters(), *value.parameters()]
+    opt = torch.optim.Adam(params, lr=cfg.lr)
     envs = [gym.make(ENV_ID) for _ in range(cfg.episodes)]
     for i, env in enumerate(envs):
         env.reset(seed=1000 * cfg.seed + i)  # seeds each actor's generator
@@ -61,7 +62,8 @@ def train_pg(cfg: PGConfig, progress: bool = False) -> dict:
     E, L = cfg.episodes, envs[0].spec.max_episode_steps  # 500 steps at most
     while steps < cfg.total_steps:
         states = np.zeros((E, L, 4), np.float32)
-        actions, rewards = np.zeros((E, L), np.int64), np.zeros((E, L), np.float32)
+        actions = np.zeros((E, L), np.int64)
+        rewards = np.zeros((E, L), np.float32)
         obs = np.stack([e.reset()[0] for e in envs])  # (E, 4)
         length = np.zeros(E, np.int64)  # each episode's, once it has ended
         for t in range(L):  # every actor plays one whole episode
