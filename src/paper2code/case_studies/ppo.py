@@ -21,11 +21,13 @@ instead of 10^6. Everything else in Table 3 is used as printed.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,7 +38,7 @@ from torch import Tensor, nn
 
 __all__ = [
     "PPOConfig", "clipped_surrogate", "evaluate", "gae", "mlp", "ppo_loss",
-    "record_evaluation", "sample", "solved_at", "train_ppo",
+    "record_evaluation", "sample", "single_threaded", "solved_at", "train_ppo",
 ]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "ppo_cartpole.json"
@@ -196,6 +198,20 @@ def evaluate(policy: nn.Module, episodes: int, seed: int) -> list[float]:
 # --8<-- [end:nets]
 
 
+def single_threaded(train: Callable[..., dict]) -> Callable[..., dict]:
+    """Run ``train`` with one torch thread (tiny networks), then restore the count."""
+    @functools.wraps(train)
+    def wrapper(*args, **kwargs) -> dict:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return train(*args, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
+
+    return wrapper
+
+
 def record_evaluation(log: dict, policy: nn.Module, steps: int, cfg, progress: bool) -> None:
     """Evaluate ``policy`` on ``cfg.eval_episodes`` episodes; append to ``log``."""
     returns = evaluate(policy, cfg.eval_episodes, seed=10_000 + cfg.seed)
@@ -206,6 +222,7 @@ def record_evaluation(log: dict, policy: nn.Module, steps: int, cfg, progress: b
 
 
 # --8<-- [start:ppo]
+@single_threaded
 def train_ppo(cfg: PPOConfig, progress: bool = False) -> dict:
     """Algorithm 1: sample N·T steps, then K epochs of minibatch Adam steps."""
     torch.manual_seed(cfg.seed)
@@ -283,7 +300,6 @@ def solved_at(run: dict, threshold: float = SOLVED) -> int | None:
 
 def _full_run(job: tuple[str, int]) -> dict:
     """One full-run job, in a worker process: ``(method, seed)``."""
-    torch.set_num_threads(1)  # tiny networks: threads only add overhead
     from paper2code.case_studies.reinforce import PGConfig, train_pg
 
     method, seed = job
@@ -305,7 +321,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ppo: --{flag} must be at least 1, not {getattr(args, flag)}", file=sys.stderr)
             return 2
     if args.dry_run:
-        torch.set_num_threads(1)
         run = train_ppo(PPOConfig(total_steps=4096, eval_every=2048, eval_episodes=10), True)
         print(f"dry run done in {run['seconds']} s")
         return 0

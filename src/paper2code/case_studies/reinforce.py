@@ -24,7 +24,13 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from paper2code.case_studies.ppo import ENV_ID, mlp, record_evaluation, sample
+from paper2code.case_studies.ppo import (
+    ENV_ID,
+    mlp,
+    record_evaluation,
+    sample,
+    single_threaded,
+)
 from paper2code.losses import discounted_returns, reinforce_loss
 
 __all__ = ["PGConfig", "train_pg"]
@@ -46,6 +52,7 @@ class PGConfig:
 
 
 # --8<-- [start:pg]
+@single_threaded
 def train_pg(cfg: PGConfig, progress: bool = False) -> dict:
     """REINFORCE: whole episodes, returns-to-go, one gradient step per batch."""
     torch.manual_seed(cfg.seed)
