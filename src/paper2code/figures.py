@@ -162,6 +162,7 @@ def ppo_cartpole():
             if name.split("/")[0] == method:
                 ax.plot(run["eval_steps"], run["eval_return"], label=name.split("/")[1])
         ax.axhline(475, color="gray", linestyle="--", linewidth=1)
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x / 1000:.0f}k")
         ax.set(xlabel="environment steps", title=title)
         ax.legend(fontsize=7, loc="lower right")
     axes[0].set_ylabel("mean return, 100 episodes")
