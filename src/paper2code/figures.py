@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 __all__ = [
-    "DATA", "adam_digits", "bias_correction", "ddpm_samples", "grokking", "load", "lr_range", "lr_range_data",
-    "lr_range_figure", "record", "transformer_schedule",
+    "DATA", "adam_digits", "bias_correction", "ddpm_samples", "grokking", "load", "lr_range",
+    "lr_range_data", "lr_range_figure", "ppo_cartpole", "record", "transformer_schedule",
 ]
 
 DATA = Path(__file__).resolve().parents[2] / "docs" / "data"
@@ -170,6 +170,27 @@ def ddpm_samples():
     ax.plot(steps, run["losses"])
     ax.set(xlabel="step", ylabel="L_simple (window mean)", title="training loss")
     fig.suptitle("DDPM on a ring of 8 Gaussians: 500 of 2,000 points each")
+    fig.tight_layout()
+    return fig
+
+
+def ppo_cartpole():
+    """Mean return over 100 evaluation episodes against environment steps, per seed."""
+    plt = _plt()
+    runs = load("ppo_cartpole")["runs"]
+    methods = {"ppo": "PPO", "reinforce_baseline": "REINFORCE + baseline",
+               "reinforce": "REINFORCE"}
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2), sharex=True, sharey=True)
+    for ax, (method, title) in zip(axes, methods.items(), strict=True):
+        for name, run in runs.items():
+            if name.split("/")[0] == method:
+                ax.plot(run["eval_steps"], run["eval_return"], label=name.split("/")[1])
+        ax.axhline(475, color="gray", linestyle="--", linewidth=1)
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x / 1000:.0f}k")
+        ax.set(xlabel="environment steps", title=title)
+        ax.legend(fontsize=7, loc="lower right")
+    axes[0].set_ylabel("mean return, 100 episodes")
+    fig.suptitle("CartPole-v1: PPO against vanilla policy gradient (dashed: 475, solved)")
     fig.tight_layout()
     return fig
 
