@@ -22,11 +22,27 @@ def assert_same(recorded, fresh, where):
         assert recorded == pytest.approx(fresh, rel=1e-6, abs=1e-9), where
 
 
-@pytest.mark.parametrize("name", sorted(figures.QUICK))
+def stale(name):
+    return f"docs/data/{name}.json is stale (run: uv run python -m paper2code.figures {name})"
+
+
+@pytest.mark.parametrize("name", sorted(set(figures.QUICK) - {"lr_range"}))
 def test_recorded_results_match_the_code(name):
     fresh = json.loads(json.dumps(figures.QUICK[name]()))  # the same float rounding as the file
-    stale = f"docs/data/{name}.json is stale (run: uv run python -m paper2code.figures {name})"
-    assert_same(figures.load(name), fresh, stale)
+    assert_same(figures.load(name), fresh, stale(name))
+
+
+def test_recorded_lr_range_test_matches_the_code():
+    # The sweep ends where training blows up, and a blow-up amplifies rounding
+    # differences between CPUs: the stopping step may move by one, and the last
+    # losses differ more than the early ones. Compare what rounding cannot move.
+    recorded, fresh = figures.load("lr_range"), figures.QUICK["lr_range"]()
+    n = min(len(recorded["lrs"]), len(fresh["lrs"]))
+    assert abs(len(recorded["lrs"]) - len(fresh["lrs"])) <= 1, stale("lr_range")
+    assert recorded["lrs"][:n] == pytest.approx(fresh["lrs"][:n], rel=1e-9), stale("lr_range")
+    assert recorded["losses"][: n - 5] == pytest.approx(fresh["losses"][: n - 5], rel=1e-3), stale("lr_range")
+    step = recorded["lrs"][1] / recorded["lrs"][0]  # one step of the sweep
+    assert 1 / step <= recorded["suggested"] / fresh["suggested"] <= step, stale("lr_range")
 
 
 @pytest.mark.parametrize("name", ["lr_range", "transformer_schedule", "bias_correction", "adam_digits", "grokking"])

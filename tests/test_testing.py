@@ -127,3 +127,27 @@ def test_assert_shape_binds_and_checks_names():
         assert_shape(torch.zeros(2, 3), ("B", "T", 4))
     with pytest.raises(AssertionError, match="dimension 2 is 5, expected 4"):
         assert_shape(torch.zeros(2, 3, 5), ("B", "T", 4))
+
+
+def test_assert_matches_reference_compares_in_eval_mode_and_restores_the_modes():
+    # Dropout in train mode would make a correct model differ from itself.
+    torch.manual_seed(0)
+    ref = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5)).double()
+    ours = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5)).double()
+    ours.train(), ref.train()
+    x = torch.randn(8, 4, dtype=torch.float64)
+    assert_matches_reference(ours, ref, [x], {"0.weight": "0.weight", "0.bias": "0.bias"})
+    assert ours.training and ref.training
+
+
+def test_assert_matches_reference_catches_a_model_that_detaches_its_input():
+    torch.manual_seed(0)
+
+    class Detaching(torch.nn.Linear):
+        def forward(self, x):
+            return super().forward(x.detach())
+
+    ref, ours = torch.nn.Linear(3, 2).double(), Detaching(3, 2).double()
+    x = torch.randn(5, 3, dtype=torch.float64)
+    with pytest.raises(AssertionError, match="input 0"):
+        assert_matches_reference(ours, ref, [x], {"weight": "weight", "bias": "bias"})

@@ -74,3 +74,23 @@ def test_report_and_perplexity():
     assert "| params | 65,000,000 | 63,080,000 | -1.92e+06 | 2,000,000 | yes |" in table
     assert "| BLEU (tiny data) | 27.3 | 25 | -2.3 | 0.5 | **no** |" in table
     assert abs(perplexity(0.0) - 1.0) < 1e-12
+
+
+def test_history_records_the_learning_rate_each_step_used():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: s + 1)  # 1, 2, 3, ...
+    used = []
+    original_step = opt.step
+
+    def step(*args, **kwargs):
+        used.append(opt.param_groups[0]["lr"])
+        return original_step(*args, **kwargs)
+
+    opt.step = step
+    trainer = Trainer(model, opt, lambda i: (torch.randn(4, 2), torch.randn(4, 1)),
+                      torch.nn.functional.mse_loss, TrainConfig(steps=3, progress=False), sched)
+    history = trainer.fit()
+    assert used == [1.0, 2.0, 3.0]
+    assert [r["lr"] for r in history] == used

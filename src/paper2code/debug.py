@@ -53,12 +53,13 @@ class OverfitResult:
     steps: int  # steps taken
     final_loss: float
     reached: bool  # loss fell below the threshold
-    stalled_at: int | None = None  # step after which the loss stopped improving, if it did
+    stalled_at: int | None = None  # last step that improved the best loss by 1%, if it stalled
 
     def __str__(self) -> str:
         if self.reached:
             return f"n={self.n:<4} memorised in {self.steps} steps (loss {self.final_loss:.4f})"
-        return f"n={self.n:<4} NOT memorised: loss {self.final_loss:.4f} after {self.steps} steps, stalled from step {self.stalled_at}"
+        trend = "still falling" if self.stalled_at is None else f"no 1% gain since step {self.stalled_at}"
+        return f"n={self.n:<4} NOT memorised: loss {self.final_loss:.4f} after {self.steps} steps, {trend}"
 
 
 def overfit(
@@ -94,7 +95,9 @@ def overfit(
             if loss_value < threshold:
                 break
         reached = loss_value < threshold
-        results.append(OverfitResult(n, step, loss_value, reached, None if reached else best_step))
+        # Stalled: no 1% improvement over the last tenth of the run (at least 10 steps).
+        stalled = not reached and step - best_step >= max(10, step // 10)
+        results.append(OverfitResult(n, step, loss_value, reached, best_step if stalled else None))
     return results
 # --8<-- [end:overfit]
 
@@ -219,17 +222,21 @@ def lr_range_test(
     steps: int = 100,
     batch_size: int = 32,
     seed: int = 0,
+    momentum: float = 0.9,
 ) -> LRRangeResult:
-    """Train once while the rate grows log-linearly from ``lr_min`` to ``lr_max``.
+    """Train once, with SGD, while the rate grows log-linearly from ``lr_min`` to ``lr_max``.
 
-    The loss falls over the range of useful rates and blows up past it. The
-    suggested rate is where the smoothed loss falls fastest (the steepest
-    negative slope against log-rate), a common rule; the largest stable rate
-    is about ten times higher.
+    The loss falls over the range of useful rates and blows up past it; the
+    run stops there (smoothed loss above 4x its minimum). The suggested rate
+    is where the smoothed loss falls fastest (the steepest negative slope
+    against log-rate), a common rule. Choose ``lr_max`` high enough that the
+    run diverges: a suggestion at the end of the range means the range was
+    too narrow. The optimiser is SGD with ``momentum`` (0.9, as in Smith's
+    experiments); with another optimiser the useful range differs.
     """
     g = torch.Generator().manual_seed(seed)
     model = make_model()
-    opt = torch.optim.SGD(model.parameters(), lr=lr_min, momentum=0.9)
+    opt = torch.optim.SGD(model.parameters(), lr=lr_min, momentum=momentum)
     factor = (lr_max / lr_min) ** (1 / (steps - 1))
     result, avg = LRRangeResult(), None
     for step in range(steps):

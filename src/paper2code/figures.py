@@ -52,7 +52,7 @@ def lr_range_data() -> dict:
         torch.manual_seed(0)
         return nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 4))
 
-    r = lr_range_test(make_model, x, y, steps=100)
+    r = lr_range_test(make_model, x, y, lr_min=1e-4, lr_max=10.0, steps=100)
     return {"lrs": r.lrs, "losses": r.losses, "suggested": r.suggested}
 
 

@@ -273,10 +273,23 @@ def assert_matches_reference(
         atol: Absolute tolerance; the dtype's default when omitted.
         seed: Seed for the random output gradient.
 
+    Both models are put in eval mode first (dropout off, BatchNorm on its
+    running statistics), as a comparison of one function needs; their modes
+    are restored afterwards.
+
     Raises:
         AssertionError: naming the first layer (in our execution order) whose
             output differs, or the parameters whose gradients differ.
     """
+    modes = (ours.training, reference.training)
+    ours.eval(), reference.eval()
+    try:
+        _compare(ours, reference, inputs, name_map, call_ours, call_reference, check_grads, rtol, atol, seed)
+    finally:
+        ours.train(modes[0]), reference.train(modes[1])
+
+
+def _compare(ours, reference, inputs, name_map, call_ours, call_reference, check_grads, rtol, atol, seed):
     _load_mapped(ours, reference, name_map)
     call_ours = call_ours or (lambda *xs: ours(*xs))
     call_reference = call_reference or (lambda *xs: reference(*xs))
@@ -330,7 +343,9 @@ def assert_matches_reference(
         ):
             bad.append(ours_name)
     for i, (a, b) in enumerate(zip(ours_in, ref_in, strict=True)):
-        if a.grad is not None and not torch.allclose(a.grad, b.grad, **tol):
+        if (a.grad is None) != (b.grad is None) or (
+            a.grad is not None and not torch.allclose(a.grad, b.grad, **tol)
+        ):
             bad.append(f"input {i}")
     if bad:
         raise AssertionError(f"gradients differ for: {', '.join(bad)}")

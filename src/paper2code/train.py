@@ -9,8 +9,11 @@ What it does that a ten-line loop does not, and why:
 * a tqdm progress bar with the loss and the learning rate;
 * periodic evaluation on held-out data;
 * checkpoints that restore the model, the optimizer, the scheduler, the step
-  *and* every random number generator, so that a run stopped and resumed is
-  the same run, to the bit, as one that never stopped;
+  *and* the global random number generators (Python, NumPy, torch CPU and
+  CUDA), so that a run stopped and resumed is the same run, to the bit, as
+  one that never stopped. A ``DataLoader``'s own generator and its workers'
+  states are not global: a run that draws batches from one must save them
+  too, or derive each batch from the step, as ``get_batch(step)`` allows;
 * seeding and determinism switches ([`seed_everything`][paper2code.utils.seed_everything]).
 
 [`reproduction_report`][paper2code.train.reproduction_report] turns the
@@ -35,7 +38,11 @@ __all__ = ["ReportRow", "TrainConfig", "Trainer", "perplexity", "reproduction_re
 
 # --8<-- [start:rng]
 def rng_state() -> dict:
-    """Every random number generator's state: Python, NumPy, torch CPU and CUDA."""
+    """The global generators' states: Python, NumPy, torch CPU and CUDA.
+
+    Not a ``torch.Generator`` you created yourself, nor a DataLoader's sampler
+    or workers: save those beside this if your batches come from them.
+    """
     state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
@@ -60,7 +67,7 @@ class TrainConfig:
     eval_every: int = 50  # evaluate every this many steps (0: never)
     checkpoint_every: int = 0  # save every this many steps (0: never)
     checkpoint_path: str | None = None  # where to save; a resumed run reads it
-    grad_clip: float | None = 1.0  # max gradient norm, None for no clipping
+    grad_clip: float | None = None  # max gradient norm; None (default): no clipping, as most papers
     progress: bool = True  # show a tqdm progress bar
 
 
@@ -95,8 +102,15 @@ class Trainer:
         torch.save(state, tmp)
         os.replace(tmp, path)
 
-    def load(self, path: str | Path) -> None:
-        state = torch.load(path, weights_only=False)
+    def load(self, path: str | Path, map_location: str | torch.device | None = None) -> None:
+        """Restore a checkpoint; tensors go to the model's device unless told otherwise.
+
+        Without ``map_location``, ``torch.load`` puts each tensor back on the
+        device it was saved from, so a GPU checkpoint fails to load on a CPU.
+        """
+        if map_location is None:
+            map_location = next(self.model.parameters()).device
+        state = torch.load(path, map_location=map_location, weights_only=False)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler and state["scheduler"]:
@@ -125,8 +139,9 @@ class Trainer:
         cfg, until = self.config, self.config.steps if until is None else until
         bar = tqdm(total=until, initial=self.step, disable=not cfg.progress, desc="train", leave=False)
         while self.step < until:
+            lr = self.optimizer.param_groups[0]["lr"]  # the rate this step uses (read before the scheduler moves it)
             loss = self.train_step()
-            record = {"step": self.step, "loss": loss, "lr": self.optimizer.param_groups[0]["lr"]}
+            record = {"step": self.step, "loss": loss, "lr": lr}
             if self.evaluate and cfg.eval_every and self.step % cfg.eval_every == 0:
                 self.model.eval()
                 with torch.no_grad():

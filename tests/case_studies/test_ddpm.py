@@ -25,6 +25,9 @@ from paper2code.case_studies.ddpm import (
     snr,
 )
 
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/ddpm.yaml")
+
 SCHED = linear_schedule()  # T = 1000, β_1 = 1e-4, β_T = 0.02
 
 

@@ -19,6 +19,9 @@ from paper2code.case_studies.ddpm_toy import (
 )
 from paper2code.figures import load
 
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/ddpm.yaml")
+
 CFG = ToyConfig()
 SAMPLERS = ("σ²=β", "σ²=β̃")
 

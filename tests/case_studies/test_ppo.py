@@ -26,6 +26,9 @@ from paper2code.case_studies.reinforce import PGConfig, train_pg
 from paper2code.figures import load
 from paper2code.losses import discounted_returns, reinforce_loss
 
+# The leaves these tests check: see the case study's scorecard.
+pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/ppo.yaml")
+
 GAMMA = 0.9
 RUBRIC = Path(__file__).resolve().parents[2] / "src/paper2code/case_studies/rubrics/ppo.yaml"
 
