@@ -13,7 +13,14 @@ typeset. What it does:
   on notebook pages;
 * ships KaTeX's stylesheet and fonts with the site, taken from
   ``node_modules`` (nothing is copied into the repository);
-* logs a warning for each TeX error, so ``mkdocs build --strict`` fails.
+* logs a warning for each TeX error, so ``mkdocs build --strict`` fails;
+* sets multi-letter subscripts upright, as papers do: ``d_{model}`` is typeset
+  as ``d_{\\mathrm{model}}`` (a brace group of two or more letters and nothing
+  else; write index pairs as ``_{i,j}``).
+
+Display formulas keep KaTeX's ``.katex-display`` box; the site's stylesheet
+(``docs/assets/site.css``) makes that box scroll sideways when a formula is
+wider than the column, and keeps the equation tag beside the formula.
 """
 
 from __future__ import annotations
@@ -140,7 +147,16 @@ _katex = _KaTeX()
 atexit.register(_katex.close)
 
 
+_MULTI_LETTER_SUBSCRIPT = re.compile(r"_\{([A-Za-z]{2,})\}")
+
+
+def upright_subscripts(tex: str) -> str:
+    r"""``d_{model}`` -> ``d_{\mathrm{model}}``: a label, not a product of variables."""
+    return _MULTI_LETTER_SUBSCRIPT.sub(r"_{\\mathrm{\1}}", tex)
+
+
 def _typeset(tex: str, display: bool, where: str) -> str:
+    tex = upright_subscripts(tex)
     rendered, error = _katex.render(tex, display)
     if error is not None:
         log.warning("%s: KaTeX cannot typeset %r: %s", where, tex, error)
