@@ -78,11 +78,13 @@ def test_a_marker_that_cannot_be_honoured_is_an_error(text, message):
 def test_code_and_math_markup_are_kept_out_of_the_search_index():
     html = (
         '<p>prose</p><div class="language-python highlight"><pre>x = 1</pre></div>'
+        '<div class="doc-signature highlight"><pre>f(x)</pre></div>'
         '<span class="katex"><span class="katex-mathml">m</span>'
         '<span class="katex-html" aria-hidden="true">m</span></span>'
     )
     out = search.exclude_code_and_math_markup(html)
     assert '<div class="language-python highlight" data-search-exclude>' in out
+    assert '<div class="doc-signature highlight" data-search-exclude>' in out
     assert '<span class="katex-html" aria-hidden="true" data-search-exclude>' in out
     assert '<span class="katex-mathml">' in out  # the TeX source stays findable
 
@@ -109,3 +111,12 @@ def test_multi_letter_subscripts_are_set_upright():
     assert katex.upright_subscripts(r"d_{model} + x_{i,j} + D_{KL} + a_{2i} + b_k") == (
         r"d_{\mathrm{model}} + x_{i,j} + D_{\mathrm{KL}} + a_{2i} + b_k"
     )
+
+
+def test_an_api_page_keeps_one_heading():
+    reference = _hook("reference")
+    assert reference.drop_duplicate_h1("# paper2code.nn.norm\n\n::: paper2code.nn.norm\n") == (
+        "::: paper2code.nn.norm\n"
+    )
+    other = "# The command line\n\n::: paper2code.cli\n"
+    assert reference.drop_duplicate_h1(other) == other

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 REFERENCE_BOOST = 0.5
-_CODE_BLOCK = re.compile(r'<div class="(?:language-[\w-]+ )?highlight"')
+_CODE_BLOCK = re.compile(r'<div class="[^"]*\bhighlight\b[^"]*"')
 _KATEX_HTML = re.compile(r'<span class="katex-html" aria-hidden="true"')
 
 
