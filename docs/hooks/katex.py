@@ -12,9 +12,11 @@ typeset. What it does:
 * ships KaTeX's stylesheet and fonts with the site, taken from
   ``node_modules`` (nothing is copied into the repository), and links the
   stylesheet only from pages that hold math;
-* ships the ``iframe-worker`` shim (locked beside KaTeX) that Material's
-  ``offline`` plugin needs for search from ``file://``: the plugin's default
-  is a ``<script>`` from unpkg.com, which an offline reader cannot load;
+* puts the ``iframe-worker`` shim (locked beside KaTeX) that Material's
+  ``offline`` plugin needs for search from ``file://`` inline in each page
+  (1.4 KB; it does nothing over http): the plugin's default is a
+  ``<script>`` from unpkg.com, which an offline reader cannot load, and a
+  script file of our own would cost every page a blocking request;
 * logs a warning for each TeX error, so ``mkdocs build --strict`` fails;
 * sets multi-letter subscripts upright, as papers do: ``d_{model}`` is typeset
   as ``d_{\mathrm{model}}`` (a brace group of two or more letters and nothing
@@ -45,8 +47,7 @@ _HERE = Path(__file__).resolve().parent
 _ROOT = _HERE.parent.parent
 _KATEX_DIR = _ROOT / "node_modules" / "katex"
 _ASSET_DIR = "assets/katex"
-_SHIM_DIR = _ROOT / "node_modules" / "iframe-worker" / "shim"
-SHIM_URI = "assets/javascripts/iframe-worker-shim.js"
+_SHIM = _ROOT / "node_modules" / "iframe-worker" / "shim" / "index.js"
 
 _ARITHMATEX = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">(?P<tex>.*?)</(?P=tag)>', re.DOTALL
@@ -181,9 +182,9 @@ _CSS_URI = f"{_ASSET_DIR}/katex.min.css"
 
 def on_config(config, **kwargs):
     _ensure_katex()
-    # The offline plugin's search shim, from this site instead of unpkg.com.
+    # The offline plugin's search shim goes inline (on_post_page), not from unpkg.com.
     polyfills = [u for u in config.extra.get("polyfills", []) if "iframe-worker" not in u]
-    config.extra["polyfills"] = [*polyfills, SHIM_URI]
+    config.extra["polyfills"] = polyfills
     return config
 
 
@@ -201,15 +202,6 @@ def on_files(files, config, **kwargs):
                 dest_uri=f"{_ASSET_DIR}/{rel}",
             )
         )
-    files.append(
-        File(
-            "index.js",
-            src_dir=str(_SHIM_DIR),
-            dest_dir=config.site_dir,
-            use_directory_urls=config.use_directory_urls,
-            dest_uri=SHIM_URI,
-        )
-    )
     return files
 
 
@@ -219,6 +211,8 @@ def on_page_content(html_text, page, config, files, **kwargs):
 
 
 def on_post_page(output, page, config, **kwargs):
+    shim = _SHIM.read_text(encoding="utf-8").strip().replace("</", "<\\/")
+    output = output.replace("</head>", f"<script>{shim}</script>\n</head>", 1)
     if 'class="katex' in output:
         # KaTeX's stylesheet only where there is math: one render-blocking file less.
         href = posixpath.relpath(_CSS_URI, posixpath.dirname(page.file.dest_uri) or ".")

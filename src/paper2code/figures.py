@@ -144,7 +144,7 @@ def grokking():
         ax.semilogx(run["step"], run["train_acc"], label="train")
         ax.semilogx(run["step"], run["val_acc"], label="validation")
         ax.set(xlabel="step", title=f"weight decay {run['config']['weight_decay']:g}")
-        ax.legend(fontsize=8)
+        ax.legend()  # the default size: legible in the page column
     axes[0].set_ylabel("accuracy")
     fig.suptitle("Grokking on a + b mod 97")
     fig.tight_layout()
