@@ -25,6 +25,7 @@ To store fresh outputs after editing a notebook:
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
 import sys
@@ -146,7 +147,7 @@ def test_a_stale_output_is_caught_and_a_tagged_one_is_not():
     fresh = execute(nb)
     assert fresh[0][0]["text"] == "42\n" and fresh[1][0]["data"]["text/plain"] == "42"
     for cell, outputs in zip(nb.cells, fresh, strict=True):
-        cell.outputs = outputs
+        cell.outputs = copy.deepcopy(outputs)
     assert mismatches(nb, fresh) == []
     nb.cells[0].outputs[0]["text"] = "41\n"  # what a hand edit or an old run leaves
     assert mismatches(nb, fresh) == [
