@@ -252,10 +252,11 @@ def norms_data() -> dict:
     from paper2code.nn.norm import LayerNorm, RMSNorm
 
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(256, 64, generator=g)
+    # float64: the recorded means are ~1e-17, not float32's ~1e-9 that kernels decide
+    x = torch.randn(256, 64, generator=g, dtype=torch.float64)
     shifts = [i / 4 for i in range(0, 41)]
     out: dict[str, list[float]] = {"shift": shifts}
-    for name, norm in (("layernorm", LayerNorm(64)), ("rmsnorm", RMSNorm(64))):
+    for name, norm in (("layernorm", LayerNorm(64).double()), ("rmsnorm", RMSNorm(64).double())):
         with torch.no_grad():
             ys = [norm(x + c) for c in shifts]
         out[f"{name}_mean"] = [y.mean().item() for y in ys]
