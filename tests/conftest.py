@@ -1,9 +1,11 @@
 """Shared test machinery: long subprocess jobs that run in the background.
 
-Two checks run whole programs: the strict site build (tests/test_site.py)
-and a 2-process torchrun job (tests/test_distributed.py). Each takes several
-seconds, mostly starting Python and importing. Right after collection, if
-their tests were selected, both are started in the background, so that they
+Three checks run whole programs: the strict site build (tests/test_site.py),
+a 2-process torchrun job (tests/test_distributed.py), and building the wheel
+and using it outside the repository (tests/wheel_check.py for
+tests/test_wheel.py). Each takes several seconds, mostly starting Python and
+importing. Right after collection, if
+their tests were selected, they are started in the background, so that they
 use the machine's other core while this process runs the other tests; the
 tests then wait for them with the `background_job` fixture. A job that was
 not started early (under pytest-xdist, say) is started by its fixture.
@@ -39,6 +41,12 @@ def _job_specs() -> dict[str, dict]:
                      "-m", "paper2code.distributed", "--steps", "20", "--out", str(_TMP / "ddp")],
             "env": {**env, "OMP_NUM_THREADS": "1", **({"GLOO_SOCKET_IFNAME": "lo"} if sys.platform == "linux" else {})},
             "output": _TMP / "ddp",
+        },
+        "wheel": {
+            "needed_by": "test_wheel.py",
+            "argv": [sys.executable, str(ROOT / "tests" / "wheel_check.py"), str(_TMP / "wheel")],
+            "env": env,
+            "output": _TMP / "wheel",
         },
     }
 

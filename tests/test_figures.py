@@ -17,6 +17,10 @@ def assert_same(recorded, fresh, where):
             assert_same(recorded[key], fresh[key], f"{where}.{key}")
     elif isinstance(recorded, list):
         assert isinstance(fresh, list) and len(recorded) == len(fresh), where
+        if recorded and isinstance(recorded[0], list):  # a table: row by row
+            for i, (row, fresh_row) in enumerate(zip(recorded, fresh, strict=True)):
+                assert_same(row, fresh_row, f"{where}[{i}]")
+            return
         assert recorded == pytest.approx(fresh, rel=1e-6, abs=1e-9), where
     else:
         assert recorded == pytest.approx(fresh, rel=1e-6, abs=1e-9), where
@@ -45,7 +49,49 @@ def test_recorded_lr_range_test_matches_the_code():
     assert 1 / step <= recorded["suggested"] / fresh["suggested"] <= step, stale("lr_range")
 
 
-@pytest.mark.parametrize("name", ["lr_range", "transformer_schedule", "bias_correction", "adam_digits", "grokking"])
+FIGURES = ["lr_range", "transformer_schedule", "bias_correction", "adam_digits", "grokking",
+           "attention_masks", "positional", "schedules", "norms"]
+
+
+@pytest.mark.parametrize("name", FIGURES)
 def test_figure_draws(name):
     fig = getattr(figures, name)()
-    assert fig.axes and all(ax.lines for ax in fig.axes)
+    plots = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert plots and all(ax.lines or ax.images for ax in plots)
+
+
+# --- What the building-block figures claim, checked on the recordings ---------------
+
+
+def test_masked_attention_weights_are_zero_and_rows_sum_to_one():
+    d = figures.load("attention_masks")
+    causal, padded, n = d["causal"], d["padding"], d["length"]
+    for i, row in enumerate(causal):
+        assert sum(row) == pytest.approx(1.0, abs=1e-12)
+        assert all(w == 0.0 for w in row[i + 1:]), f"query {i} attends to a future key"
+    for row in padded:
+        assert sum(row) == pytest.approx(1.0, abs=1e-12)
+        assert all(w == 0.0 for w in row[n:]), "a padding key got weight"
+        assert all(w > 0.0 for w in row[:n])
+
+
+def test_rope_scores_depend_on_relative_position_only():
+    scores = list(figures.load("positional")["rope_scores"].values())
+    assert len(scores) == 2 and max(abs(a) for a in scores[0]) > 1  # not a flat line
+    assert scores[0] == pytest.approx(scores[1], abs=1e-9)
+
+
+def test_schedules_peak_at_the_end_of_warm_up():
+    d = figures.load("schedules")
+    for name in ("noam", "cosine"):
+        peak = d["step"][max(range(len(d[name])), key=d[name].__getitem__)]
+        assert abs(peak - 4000) <= 100, name  # recorded every 100th step
+
+
+def test_layernorm_recentres_and_rmsnorm_does_not():
+    d = figures.load("norms")
+    assert max(abs(m) for m in d["layernorm_mean"]) < 1e-6
+    assert d["rmsnorm_mean"][0] == pytest.approx(0, abs=0.05)  # x itself is centred
+    assert d["rmsnorm_mean"][-1] > 0.99  # at shift 10, the output is mostly the shift
+    for name in ("layernorm_rms", "rmsnorm_rms"):
+        assert d[name] == pytest.approx([1.0] * len(d[name]), abs=1e-3), name

