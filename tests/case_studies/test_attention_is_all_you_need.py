@@ -49,3 +49,26 @@ def test_copy_task_reaches_exact_match_and_the_smoothing_floor():
     model, losses = trained_copy_model(cfg)
     assert exact_match(model, cfg) >= 0.99
     assert losses[-1] < 0.55 < losses[0]  # the floor with eps=0.1 over 10 tokens is 0.500
+
+
+@pytest.mark.parametrize("bug", ["decoder sees the target (no shift)", "no causal mask"])
+def test_the_copy_task_catches_a_broken_decoder(bug, monkeypatch):
+    # The loss of these reaches the smoothing floor too; exact match under greedy
+    # decoding is what tells them apart from the correct model (>= 0.99 above).
+    from paper2code.case_studies import copy_task
+    from paper2code.models.transformer import Transformer
+
+    if bug.startswith("decoder sees"):
+        original = copy_task.copy_batch
+
+        def unshifted(cfg, batch_size, generator):
+            src, _, target = original(cfg, batch_size, generator)
+            return src, target, target
+
+        monkeypatch.setattr(copy_task, "copy_batch", unshifted)
+    else:
+        monkeypatch.setattr(Transformer, "tgt_mask", lambda self, tgt: (tgt != self.cfg.pad_id)[:, None, None, :])
+    cfg = CopyTaskConfig()
+    model, losses = copy_task.train_copy_model(cfg)
+    monkeypatch.undo()  # evaluate with the real masks and data
+    assert exact_match(model.eval(), cfg) < 0.95

@@ -123,6 +123,7 @@ def _copy_ffn(ours, ref_layer):
         getattr(ref_layer, name).bias.copy_(getattr(ours, name).bias)
 
 
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors")
 @torch.no_grad()
 def test_the_assembled_model_equals_torch_nn_transformer_with_weights_mapped():
     # The whole encoder-decoder, not only its blocks: a swapped self-/cross-attention
@@ -131,7 +132,6 @@ def test_the_assembled_model_equals_torch_nn_transformer_with_weights_mapped():
     ref = torch.nn.Transformer(
         d_model=16, nhead=2, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=32,
         dropout=0.0, batch_first=True, norm_first=False, dtype=torch.float64,
-        enable_nested_tensor=False,
     ).eval()
     # PyTorch adds a final LayerNorm to each stack even in post-norm; the paper has none.
     ref.encoder.norm, ref.decoder.norm = torch.nn.Identity(), torch.nn.Identity()

@@ -20,7 +20,7 @@ from torch import Tensor
 
 from paper2code.losses import label_smoothed_cross_entropy
 from paper2code.models.transformer import Transformer, TransformerConfig, greedy_decode
-from paper2code.optim import AdamW
+from paper2code.optim import AdamW, cosine_with_warmup
 
 __all__ = ["CopyTaskConfig", "copy_batch", "exact_match", "train_copy_model", "trained_copy_model"]
 
@@ -76,6 +76,9 @@ def train_copy_model(cfg: CopyTaskConfig | None = None) -> tuple[Transformer, li
     cfg = cfg or CopyTaskConfig()
     model = make_model(cfg)
     opt = AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-9, weight_decay=0.0)
+    # The rate decays to zero over the run (cosine): a run that ends at full rate ends
+    # wherever its last few noisy steps left it, which differs from CPU to CPU.
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_with_warmup(s, 1.0, 0, cfg.steps))
     g = torch.Generator().manual_seed(cfg.seed)
     losses = []
     for _ in range(cfg.steps):
@@ -85,6 +88,7 @@ def train_copy_model(cfg: CopyTaskConfig | None = None) -> tuple[Transformer, li
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sched.step()
         losses.append(loss.item())
     return model, losses
 # --8<-- [end:train]

@@ -13,7 +13,10 @@ Paper: Vaswani et al., *Attention Is All You Need*, 2017,
   added, then dropout (Section 5.4).
 
 Differences from the paper: the paper does not state its initialisation; we
-use Xavier-uniform for every matrix. ``norm_first=True`` gives the pre-norm
+use Xavier-uniform for every matrix, the shared embedding included. For the
+base model that makes $\sqrt{d}\,E$ small (std 0.165) beside the sinusoids
+(RMS 0.707); an embedding initialised as $\mathcal{N}(0, d^{-1/2})$ would
+make it unit scale. ``norm_first=True`` gives the pre-norm
 variant (used by Wang et al., 2019; analysed by Xiong et al., 2020) with a
 final LayerNorm in each stack; the paper
 is post-norm (the default).
