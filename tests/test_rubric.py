@@ -95,6 +95,15 @@ def test_a_result_off_its_tolerance_fails_the_test_and_shows_by_how_much(tmp_pat
     assert "off by -0.05 (-5.6%), tolerance ±0.02" == row.leaf.compare(0.85)[1]
 
 
+def test_a_known_difference_is_recorded_as_off_without_failing_the_test(tmp_path):
+    tests = TESTS.replace('paper_result("tab-1-acc", OURS)', 'paper_result("tab-1-acc", 0.85, must_match=False)')
+    code, out = run_project(tmp_path, tests)
+    assert code == 0
+    card = Scorecard.from_dict(json.loads(out.read_text()))
+    row = next(r for r in card.rows if r.leaf.id == "tab-1-acc")
+    assert row.state[0] == "off" and "off by -0.05" in row.state[1] and row.ours == 0.85
+
+
 def test_a_broken_equation_turns_its_leaf_red(tmp_path):
     code, out = run_project(tmp_path, TESTS.replace("2 * 3 == 6", "2 * 3 == 7").replace("OURS", "0.9"))
     assert code == 1 and states(out)["eq-1"] == "failed"
