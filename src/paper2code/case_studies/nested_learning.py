@@ -68,7 +68,7 @@ def dgd_minimiser(W_t: Tensor, x: Tensor, grad_y: Tensor, eta: float) -> Tensor:
 
 
 def gd_update(W: Tensor, x: Tensor, grad_y: Tensor, eta: float) -> Tensor:
-    """Explicit gradient step on ⟨∇_y L, Wx⟩ + ½‖Wx‖² at W: W - η(∇_y L + Wx)xᵀ."""
+    """Explicit gradient step on ⟨∇_y L, Wx⟩ + ½‖Wx‖²: W - η(∇_y L + Wx)xᵀ."""
     return W - eta * torch.outer(grad_y + W @ x, x)
 # --8<-- [end:dgd]
 
@@ -90,8 +90,8 @@ class ContinuumMemory(nn.Module):
         self.levels = nn.ModuleList(
             nn.Sequential(nn.Linear(d, hidden), nn.GELU(), nn.Linear(hidden, d)) for _ in periods
         )
-        # Gradients summed since each level's last update (made at the first step,
-        # so that they follow the parameters' dtype and device).
+        # Gradients summed since each level's last update (made at the first
+        # step, so that they follow the parameters' dtype and device).
         self._acc: list[list[Tensor]] = []
 
     def forward(self, x: Tensor) -> Tensor:
@@ -108,7 +108,9 @@ class ContinuumMemory(nn.Module):
         self.t += 1
         updated = []
         if not self._acc:
-            self._acc = [[torch.zeros_like(p) for p in lv.parameters()] for lv in self.levels]
+            self._acc = [
+                [torch.zeros_like(p) for p in lv.parameters()] for lv in self.levels
+            ]
         for i, (level, acc, period) in enumerate(zip(self.levels, self._acc, self.periods, strict=True)):
             for p, a in zip(level.parameters(), acc, strict=True):
                 if p.grad is not None:
