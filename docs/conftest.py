@@ -188,7 +188,7 @@ def lines_match(shown: str, printed: str, tolerance: tuple[str, float] | None) -
     if _NUMBER.sub("#", shown) != _NUMBER.sub("#", printed):
         return False
     kind, tol = tolerance
-    for a, b in zip(_NUMBER.findall(shown), _NUMBER.findall(printed)):
+    for a, b in zip(_NUMBER.findall(shown), _NUMBER.findall(printed), strict=True):
         x, y = float(a.replace(",", "")), float(b.replace(",", ""))
         bound = tol if kind == "abs" else tol * max(abs(x), abs(y))
         if abs(x - y) > bound:
@@ -209,7 +209,7 @@ def _run_code(example: Example, source: str) -> None:
         exec(code, example.namespace)
     printed = [line.rstrip() for line in buffer.getvalue().rstrip("\n").splitlines()]
     same = len(printed) == len(expected) and all(
-        lines_match(a, b, tolerance) for a, b in zip(expected, printed)
+        lines_match(a, b, tolerance) for a, b in zip(expected, printed, strict=True)
     )
     if not same:
         if not expected:

@@ -128,3 +128,16 @@ def test_baseline_is_not_trained():
     reinforce_loss(lp, torch.tensor([1.0, 2.0, 3.0]), baseline, normalize=False).backward()
     assert baseline.grad is None
     assert lp.grad is not None and math.isclose(lp.grad.sum().item(), -1.0)
+
+
+def test_reinforce_loss_is_the_equation_without_normalize_and_standardises_by_default():
+    g = torch.Generator().manual_seed(0)
+    log_probs, returns = torch.randn(2, 8, generator=g, dtype=torch.float64)
+    adv = returns - 5.0
+    by_hand = -(adv * log_probs).mean()
+    assert abs(reinforce_loss(log_probs, returns, 5.0, normalize=False).item() - by_hand.item()) < 1e-12
+    standardised = (adv - adv.mean()) / (adv.std() + 1e-8)
+    default = reinforce_loss(log_probs, returns, 5.0).item()
+    assert abs(default - (-(standardised * log_probs).mean()).item()) < 1e-12
+    # the batch mean is subtracted: a constant baseline changes nothing
+    assert abs(default - reinforce_loss(log_probs, returns, 0.0).item()) < 1e-12

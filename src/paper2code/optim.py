@@ -24,9 +24,10 @@ $\mathrm{lrate} = d_{model}^{-0.5} \cdot \min(\mathrm{step}^{-0.5},\;
 \mathrm{step} \cdot \mathrm{warmup\_steps}^{-1.5})$, which rises linearly for
 ``warmup_steps`` steps and then decays as $1/\sqrt{\mathrm{step}}$.
 
-**Cosine with warm-up** — Loshchilov & Hutter, *SGDR*, 2017,
-<https://arxiv.org/abs/1608.03983>, Eq. (5) without restarts, after a linear
-warm-up.
+**Cosine with warm-up** — the cosine is Loshchilov & Hutter, *SGDR*, 2017,
+<https://arxiv.org/abs/1608.03983>, Eq. (5) without its warm restarts; the
+linear warm-up before it is the gradual warm-up of Goyal et al., 2017,
+<https://arxiv.org/abs/1706.02677>.
 
 Differences from the papers: with ``weight_decay`` > 0, ``Adam`` adds
 $\lambda\theta$ to the gradient (L2), as ``torch.optim.Adam`` does; Algorithm 1

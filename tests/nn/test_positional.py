@@ -20,10 +20,9 @@ from paper2code.nn.positional import (
 pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/attention_is_all_you_need.yaml")
 
 
-@pytest.mark.paper("sec-3.5-sinusoids")
-def test_sinusoid_table_matches_the_closed_form():
-    max_len, d = 50, 16
-    table = sinusoidal_table(max_len, d)
+def check_sinusoid_table(table: torch.Tensor) -> None:
+    """Raise AssertionError unless ``table`` is Section 3.5's closed form, to 1e-6."""
+    max_len, d = table.shape
     for pos in range(max_len):
         for i in range(d // 2):
             angle = pos / 10000 ** (2 * i / d)
@@ -31,11 +30,21 @@ def test_sinusoid_table_matches_the_closed_form():
             assert table[pos, 2 * i + 1].item() == pytest.approx(math.cos(angle), abs=1e-6)
 
 
-def test_sinusoid_closed_form_check_catches_swapped_sin_cos():
+@pytest.mark.paper("sec-3.5-sinusoids")
+def test_sinusoid_table_matches_the_closed_form():
+    check_sinusoid_table(sinusoidal_table(50, 16))
+
+
+def test_sinusoid_closed_form_check_catches_swapped_sin_cos_and_i_over_d():
     table = sinusoidal_table(10, 8)
     swapped = table.clone()
     swapped[:, 0::2], swapped[:, 1::2] = table[:, 1::2], table[:, 0::2]
-    assert swapped[1, 0].item() != pytest.approx(math.sin(1.0), abs=1e-6)
+    with pytest.raises(AssertionError):
+        check_sinusoid_table(swapped)
+    # the other common slip: exponent i/d instead of 2i/d (a table with d/2 "pairs")
+    slip = sinusoidal_table(10, 16)[:, :8]
+    with pytest.raises(AssertionError):
+        check_sinusoid_table(slip)
 
 
 def test_positional_encoding_module_adds_the_table():
@@ -61,13 +70,52 @@ def test_rope_matches_the_complex_formulation():
     torch.testing.assert_close(apply_rotary(x, positions), rope_complex(x, positions), rtol=1e-6, atol=1e-6)
 
 
-def test_rope_comparison_catches_rotate_half_layout():
-    # "Rotate half" pairs dimension i with i + d/2: a valid RoPE, but not the paper's layout.
-    x = torch.randn(1, 10, 16, dtype=torch.float64)
+def rope_rotate_half(x: torch.Tensor, positions: torch.Tensor, base: float = 10000.0) -> torch.Tensor:
+    """GPT-NeoX / Llama layout: dimension i is paired with i + d/2."""
+    d = x.size(-1)
+    theta = base ** (-torch.arange(0, d, 2, dtype=torch.float64) / d)
+    angle = positions[:, None].double() * theta  # (T, d/2)
+    cos, sin = torch.cat([angle.cos()] * 2, -1), torch.cat([angle.sin()] * 2, -1)
+    x1, x2 = x[..., : d // 2], x[..., d // 2 :]
+    return x * cos + torch.cat([-x2, x1], dim=-1) * sin
+
+
+def test_rope_matches_the_complex_formulation_far_out_in_float64_angles():
+    # Positions near 4000: angles ~4000 rad. In float64 they agree with the complex
+    # formulation to 1e-9; angles computed in float32 miss by ~1e-4 (ulp 2.4e-4 rad).
+    x = torch.randn(2, 8, 16, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    positions = torch.arange(3996, 4004)
+    torch.testing.assert_close(apply_rotary(x, positions), rope_complex(x, positions), rtol=0, atol=1e-9)
+
+
+def test_rotate_half_is_the_paper_layout_up_to_a_permutation_and_differs_without_it():
+    # Same input for both layouts. Rotate half applied to de-interleaved dimensions,
+    # re-interleaved afterwards, equals the paper's adjacent-pairs RoPE (1e-12);
+    # on the same dimensions without the permutation it differs at every position > 0,
+    # and agrees at position 0 (both are the identity there).
+    d = 16
+    x = torch.randn(1, 10, d, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     positions = torch.arange(10)
-    half = torch.cat([x[..., 0::2], x[..., 1::2]], dim=-1)  # de-interleave
-    wrong = apply_rotary(half, positions)
-    assert not torch.allclose(wrong, rope_complex(x, positions), atol=1e-3)
+    perm = torch.cat([torch.arange(0, d, 2), torch.arange(1, d, 2)])  # (0, 2, ..., 1, 3, ...)
+    inverse = torch.argsort(perm)
+    via_half = rope_rotate_half(x[..., perm], positions)[..., inverse]
+    torch.testing.assert_close(via_half, apply_rotary(x, positions), rtol=0, atol=1e-12)
+    plain = rope_rotate_half(x, positions) - apply_rotary(x, positions)
+    torch.testing.assert_close(plain[:, 0], torch.zeros_like(plain[:, 0]), rtol=0, atol=1e-12)
+    assert plain[:, 1:].abs().amax(dim=-1).min().item() > 1e-3
+
+
+def test_rope_changes_the_scores_and_they_depend_on_the_offset():
+    # An identity "RoPE" passes the relative-position property; it must fail this.
+    g = torch.Generator().manual_seed(0)
+    q, k = torch.randn(2, 16, generator=g, dtype=torch.float64)
+
+    def score(pm, pn):
+        return (apply_rotary(q[None], torch.tensor([pm])) * apply_rotary(k[None], torch.tensor([pn]))).sum().item()
+
+    assert abs(score(3, 7) - score(3, 8)) > 1e-3
+    assert abs(score(3, 7) - (q @ k).item()) > 1e-3
+    assert score(3, 3) == pytest.approx((q @ k).item(), abs=1e-12)
 
 
 @settings(max_examples=40, deadline=None)

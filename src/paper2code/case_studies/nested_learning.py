@@ -1,4 +1,6 @@
-r"""Case study: *Nested Learning* (Behrouz et al., NeurIPS 2025), the example of the seed documents.
+r"""Case study: *Nested Learning* (Behrouz et al., NeurIPS 2025), the seed documents' example.
+
+Paper: https://arxiv.org/abs/2512.24695
 
 Two pieces, each checked numerically rather than against official code
 (there is none):
@@ -12,7 +14,7 @@ W_{t+1} = W_t\,(I - \eta' x x^\top) - \eta'\, \nabla_y \mathcal{L}\, x^\top,
 \qquad \eta' = \frac{\eta}{1 + \eta}.
 $$
 
-It is the exact minimiser of
+It is the exact minimiser of (our derivation, not the paper's)
 
 $$
 F(W) = \langle \nabla_y \mathcal{L},\, W x\rangle + \tfrac12 \lVert W x \rVert^2
@@ -21,8 +23,13 @@ $$
 
 setting $\nabla F = 0$ gives $W(xx^\top + I/\eta) = W_t/\eta - \nabla_y\mathcal{L}\,x^\top$,
 and the Sherman–Morrison formula inverts $xx^\top + I/\eta$ when $\lVert x \rVert = 1$.
-Unlike plain gradient descent, the $-\eta' W_t x x^\top$ term first removes
-what the memory already stores for $x$ (a delta rule).
+An explicit gradient step on the first two terms of $F$ at $W_t$,
+$W_t - \eta(\nabla_y\mathcal{L} + W_t x)x^\top$, has the same form with $\eta$
+in place of $\eta'$: DGD is the implicit (proximal) step, a damped explicit
+one, and stays stable for every $\eta > 0$ (``gd_update`` is the explicit step).
+
+Differences from the paper: the proximal objective F is derived here; the way a
+CMS level combines its gradients (the mean over its period) is our choice.
 
 **The continuum memory system (CMS).** A chain of MLP blocks, each updated
 at its own frequency: level $\ell$ applies its accumulated gradient every
@@ -35,7 +42,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-__all__ = ["ContinuumMemory", "dgd_minimiser", "dgd_objective", "dgd_update"]
+__all__ = ["ContinuumMemory", "dgd_minimiser", "dgd_objective", "dgd_update", "gd_update"]
 
 
 # --8<-- [start:dgd]
@@ -58,6 +65,11 @@ def dgd_minimiser(W_t: Tensor, x: Tensor, grad_y: Tensor, eta: float) -> Tensor:
     M = torch.outer(x, x) + torch.eye(k, dtype=W_t.dtype) / eta  # symmetric
     rhs = W_t / eta - torch.outer(grad_y, x)
     return torch.linalg.solve(M, rhs.T).T  # W M = rhs  <=>  M Wᵀ = rhsᵀ
+
+
+def gd_update(W: Tensor, x: Tensor, grad_y: Tensor, eta: float) -> Tensor:
+    """Explicit gradient step on ⟨∇_y L, Wx⟩ + ½‖Wx‖²: W - η(∇_y L + Wx)xᵀ."""
+    return W - eta * torch.outer(grad_y + W @ x, x)
 # --8<-- [end:dgd]
 
 
@@ -78,8 +90,9 @@ class ContinuumMemory(nn.Module):
         self.levels = nn.ModuleList(
             nn.Sequential(nn.Linear(d, hidden), nn.GELU(), nn.Linear(hidden, d)) for _ in periods
         )
-        # Gradients summed since each level's last update.
-        self._acc = [[torch.zeros_like(p) for p in level.parameters()] for level in self.levels]
+        # Gradients summed since each level's last update (made at the first
+        # step, so that they follow the parameters' dtype and device).
+        self._acc: list[list[Tensor]] = []
 
     def forward(self, x: Tensor) -> Tensor:
         for level in self.levels:  # slow levels see what the fast ones made of the input
@@ -94,6 +107,10 @@ class ContinuumMemory(nn.Module):
         """
         self.t += 1
         updated = []
+        if not self._acc:
+            self._acc = [
+                [torch.zeros_like(p) for p in lv.parameters()] for lv in self.levels
+            ]
         for i, (level, acc, period) in enumerate(zip(self.levels, self._acc, self.periods, strict=True)):
             for p, a in zip(level.parameters(), acc, strict=True):
                 if p.grad is not None:

@@ -21,7 +21,10 @@ passing it there.
 
 Differences from the paper: a query row whose keys are all masked (a padded
 query, say) gets zero attention weights and a zero output instead of the NaN
-that a softmax over ``-inf`` gives.
+that a softmax over ``-inf`` gives. Optional dropout on the attention weights
+(``dropout_p``) is not in the paper: Section 5.4 applies dropout only to each
+sub-layer's output and to the embedding sums. It is what ``dropout_p`` of
+``torch.nn.functional.scaled_dot_product_attention`` does; it is off by default.
 
 Dimension legend: B batch, T_q / T_k query / key length, h heads,
 d_k = d_model / h per-head width.
@@ -89,7 +92,8 @@ def scaled_dot_product_attention(
         k: Keys, ``(..., T_k, d_k)``.
         v: Values, ``(..., T_k, d_v)``.
         mask: Boolean, broadcastable to ``(..., T_q, T_k)``; ``True`` = may attend.
-        dropout_p: Dropout on the attention weights (Section 5.4), training only.
+        dropout_p: Dropout on the attention weights (not in the paper, whose
+            Section 5.4 has residual and embedding dropout only), training only.
         training: Whether dropout is active.
 
     Returns:

@@ -8,7 +8,7 @@ PE_{(pos, 2i+1)} = \cos\!\left(pos / 10000^{2i/d_{model}}\right)
 $$
 
 Rotary (RoPE) — Su et al., *RoFormer*, 2021, <https://arxiv.org/abs/2104.09864>,
-Section 3.4: each pair of dimensions $(x_{2i}, x_{2i+1})$ of a query or key at
+Section 3.2.2 (general form, Eq. 15): each pair of dimensions $(x_{2i}, x_{2i+1})$ of a query or key at
 position $m$ is rotated by the angle $m\theta_i$, with
 $\theta_i = 10000^{-2i/d}$ for $i = 0, \dots, d/2 - 1$ (the paper counts $i$
 from 1 and writes $-2(i-1)/d$). Because rotations compose,
