@@ -29,7 +29,8 @@ def test_recorded_results_match_the_code(name):
     assert_same(figures.load(name), fresh, stale)
 
 
-@pytest.mark.parametrize("name", ["lr_range", "transformer_schedule", "bias_correction", "adam_digits", "grokking"])
+@pytest.mark.parametrize("name", ["lr_range", "transformer_schedule", "bias_correction", "adam_digits", "grokking",
+                                  "resnet_degradation"])
 def test_figure_draws(name):
     fig = getattr(figures, name)()
     assert fig.axes and all(ax.lines for ax in fig.axes)
