@@ -120,7 +120,11 @@ def test_recording_is_of_the_current_configuration_and_budget():
     cfg = DegradationConfig()
     assert RECORD["config"] == json.loads(json.dumps(asdict(cfg)))
     assert RECORD["command"] == "uv run python -m paper2code.case_studies.resnet --full"
-    assert RECORD["wall_seconds"] <= 10 * 60
+    # The budget: 10 minutes of the 2 cores. Wall time depends on how many
+    # others share them (the page shows it, with the load average).
+    cpu = sum(run["cpu_seconds"] for runs in RECORD["runs"].values() for run in runs.values())
+    assert cpu / RECORD["workers"] <= 10 * 60
+    assert RECORD["workers"] <= 2
     assert len(cfg.seeds) >= 3
 
 

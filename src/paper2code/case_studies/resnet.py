@@ -61,7 +61,7 @@ RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "resnet_degrada
 
 
 # --8<-- [start:macs]
-def count_macs(model: nn.Module, size: tuple[int, ...] = (1, 3, 224, 224)) -> int:
+def count_macs(model: nn.Module, size: tuple = (1, 3, 224, 224)) -> int:
     r"""Multiply-adds of one forward pass in convolutions and linear layers.
 
     The paper's "FLOPs (multiply-adds)": a k×k convolution costs
@@ -107,7 +107,7 @@ RENAMES = [
 
 
 def to_torchvision(state: dict[str, Tensor]) -> dict[str, Tensor]:
-    """Our state dict with torchvision's key names (``conv_a.0`` → ``conv1``)."""
+    """Our state dict with torchvision's names (``conv_a.0`` → ``conv1``)."""
     out = {}
     for key, value in state.items():
         for pattern, repl in RENAMES:
@@ -126,7 +126,7 @@ def from_torchvision(state: dict[str, Tensor], model: nn.Module) -> dict:
 
 # --8<-- [start:data]
 def digits_data(seed: int = 0, n_train: int = 1437) -> tuple[Tensor, ...]:
-    """scikit-learn's 8×8 digits in [0, 1]: ``(x_train, y_train, x_test, y_test)``.
+    """The 8×8 digits in [0, 1]: ``(x_train, y_train, x_test, y_test)``.
 
     Images are ``(N, 1, 8, 8)``; the split is a fixed random permutation.
     """
@@ -135,7 +135,8 @@ def digits_data(seed: int = 0, n_train: int = 1437) -> tuple[Tensor, ...]:
     d = load_digits()
     x = torch.tensor(d.images, dtype=torch.float32).unsqueeze(1) / 16.0
     y = torch.tensor(d.target)
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    g = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(x), generator=g)
     train, test = order[:n_train], order[n_train:]
     return x[train], y[train], x[test], y[test]
 
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--workers must be at least 1")
     if args.dry_run:
         cfg = DegradationConfig(depths=(1, 2), steps=20, eval_every=10, seeds=(0, 1))
-        result = degradation_experiment(cfg, workers=2, progress=True)
+        result = degradation_experiment(cfg, args.workers, progress=True)
         print(f"dry run done: {len(result['runs'])} nets × 2 seeds")
         return 0
     cfg = DegradationConfig()

@@ -82,7 +82,8 @@ class Shortcut(nn.Module):
         super().__init__()
         self.c_out, self.stride = c_out, stride
         same = c_in == c_out and stride == 1
-        self.proj = None if same or option == "A" else conv_bn(c_in, c_out, 1, stride)
+        identity = same or option == "A"
+        self.proj = None if identity else conv_bn(c_in, c_out, 1, stride)
 
     def forward(self, x: Tensor) -> Tensor:
         if self.proj is not None:
@@ -94,7 +95,10 @@ class Shortcut(nn.Module):
 
 # --8<-- [start:blocks]
 class BasicBlock(nn.Module):
-    r"""Two 3×3 convolutions (Fig. 5, left): $\mathcal{F} = W_2 \sigma(W_1 x)$."""
+    r"""Two 3×3 convolutions (Fig. 5, left).
+
+    The residual function is $\mathcal{F} = W_2 \sigma(W_1 x)$ (Section 3.2).
+    """
 
     expansion = 1
 
@@ -102,9 +106,9 @@ class BasicBlock(nn.Module):
         super().__init__()
         self.conv_a = conv_bn(c_in, width, 3, stride)  # strided if downsampling
         self.conv_b = conv_bn(width, width, 3)
-        self.shortcut = (
-            Shortcut(c_in, width, stride, cfg.shortcut) if cfg.residual else None
-        )
+        self.shortcut = None  # plain net
+        if cfg.residual:
+            self.shortcut = Shortcut(c_in, width, stride, cfg.shortcut)
 
     def residual_fn(self, x: Tensor) -> Tensor:
         return self.conv_b(F.relu(self.conv_a(x)))  # F(x, {W_i})
@@ -128,9 +132,9 @@ class Bottleneck(BasicBlock):
         self.conv_a = conv_bn(c_in, width, 1, s1)  # 1×1 reduce
         self.conv_b = conv_bn(width, width, 3, s3)  # 3×3
         self.conv_c = conv_bn(width, c_out, 1)  # 1×1 expand
-        self.shortcut = (
-            Shortcut(c_in, c_out, stride, cfg.shortcut) if cfg.residual else None
-        )
+        self.shortcut = None  # plain net
+        if cfg.residual:
+            self.shortcut = Shortcut(c_in, c_out, stride, cfg.shortcut)
 
     def residual_fn(self, x: Tensor) -> Tensor:
         h = F.relu(self.conv_b(F.relu(self.conv_a(x))))
@@ -153,7 +157,8 @@ class ResNet(nn.Module):
             self.stem = conv_bn(cfg.in_channels, cfg.widths[0], 3)
             self.pool = nn.Identity()
         c_in, stages = cfg.widths[0], {}
-        for i, (n, width) in enumerate(zip(cfg.layers, cfg.widths, strict=True)):
+        for i, (n, width) in enumerate(zip(cfg.layers, cfg.widths,
+                                           strict=True)):
             blocks = []
             for j in range(n):  # downsample in the first block of stages 2+
                 stride = 2 if i > 0 and j == 0 else 1
@@ -164,7 +169,8 @@ class ResNet(nn.Module):
         self.fc = nn.Linear(c_in, cfg.num_classes)
         for m in self.modules():  # He init [13], fan-out; BN: γ = 1, β = 0
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.kaiming_normal_(m.weight, mode="fan_out",
+                                        nonlinearity="relu")
 
     def forward(self, x: Tensor) -> Tensor:
         h = self.pool(F.relu(self.stem(x)))  # (B, C_1, H/4, W/4) on ImageNet
