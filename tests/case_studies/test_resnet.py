@@ -111,8 +111,8 @@ def test_evaluation_applies_the_training_normalisation():
 
 # ---- the degradation experiment ---------------------------------------------------
 RECORD = load("resnet_degradation")
-PREFIX_STEPS = 8  # the cheap prefix re-run by the suite
-LOSS_REL_TOL = 1e-3  # float noise over 8 SGD steps, any CPU kernel set or thread count
+PREFIX_STEPS = 8  # the cheap prefix re-run by the suite, for the shallow nets
+LOSS_REL_TOL = 1e-4  # seen: ≤ 4e-6 with other CPU kernels and thread counts
 
 
 def test_recording_is_of_the_current_configuration_and_budget():
@@ -152,12 +152,21 @@ def _gaps(kind: str) -> list[float]:
 
 @pytest.mark.paper("claim-degradation")
 @pytest.mark.parametrize("residual", [False, True])
-def test_a_prefix_of_the_recorded_deep_run_is_reproduced(residual):
+@pytest.mark.parametrize("deep", [False, True])
+def test_a_prefix_of_the_recorded_runs_is_reproduced(residual, deep):
+    """Seed 0: 8 steps of the 8-layer nets, the first step of the 32-layer nets.
+
+    In the 32-layer plain net one SGD step amplifies float noise thousands-fold
+    (seen: 4e-7 at step 1, 3e-3 at step 2 with ATen's default kernels), so
+    only its first loss, a function of the initialisation, the batch and the
+    shift alone, is comparable across machines.
+    """
     cfg = DegradationConfig()
-    n_big = cfg.depths[1]
-    fresh = train_one(cfg, n_big, residual, seed=0, stop=PREFIX_STEPS)
-    recorded = RECORD["runs"][f"{'residual' if residual else 'plain'}-{6 * n_big + 2}"]["0"]
-    assert fresh["loss"] == pytest.approx(recorded["loss"][:PREFIX_STEPS], rel=LOSS_REL_TOL)
+    n = cfg.depths[1] if deep else cfg.depths[0]
+    steps = 1 if deep else PREFIX_STEPS
+    fresh = train_one(cfg, n, residual, seed=0, stop=steps)
+    recorded = RECORD["runs"][f"{'residual' if residual else 'plain'}-{6 * n + 2}"]["0"]
+    assert fresh["loss"] == pytest.approx(recorded["loss"][:steps], rel=LOSS_REL_TOL)
 
 
 def test_tiny_configuration_trains():
