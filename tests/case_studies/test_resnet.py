@@ -174,3 +174,15 @@ def test_tiny_configuration_trains():
     run = train_one(cfg, 1, True, seed=0)
     assert run["train_error"][-1] < run["train_error"][0] or run["train_error"][-1] < 0.3
     assert run["loss"][-1] < run["loss"][0]
+
+
+def test_bad_command_line_exits_2_and_writes_nothing(capsys):
+    from paper2code.case_studies.resnet import RECORD as path
+    from paper2code.case_studies.resnet import main
+
+    before = path.stat().st_mtime_ns
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--full", "--workers", "0"])
+    assert exit_info.value.code == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert path.stat().st_mtime_ns == before
