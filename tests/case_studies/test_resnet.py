@@ -115,6 +115,8 @@ PREFIX_STEPS = 8  # the cheap prefix re-run by the suite, for the shallow nets
 LOSS_REL_TOL = 1e-4  # seen: ≤ 4e-6 with other CPU kernels and thread counts
 
 
+@pytest.mark.paper("hp-momentum", "hp-weight-decay", "hp-learning-rate", "hp-batch-size",
+                   "hp-iterations")
 def test_recording_is_of_the_current_configuration_and_budget():
     cfg = DegradationConfig()
     assert RECORD["config"] == json.loads(json.dumps(asdict(cfg)))
@@ -125,6 +127,8 @@ def test_recording_is_of_the_current_configuration_and_budget():
     assert cpu / RECORD["workers"] <= 10 * 60
     assert RECORD["workers"] <= 2
     assert len(cfg.seeds) >= 3
+    # Section 3.4 (momentum, weight decay, initial rate); batch 128 of Section 4.2
+    assert (cfg.momentum, cfg.weight_decay, cfg.lr, cfg.batch_size) == (0.9, 1e-4, 0.1, 128)
 
 
 @pytest.mark.paper("claim-degradation", "claim-residual-no-degradation")

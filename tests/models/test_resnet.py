@@ -61,6 +61,7 @@ def test_outputs_equal_torchvision_with_mapped_weights_float64(name):
     assert b.abs().max() > 1e-3 and b.std() > 1e-3  # not a trivial output
 
 
+@pytest.mark.paper("tab-1-downsampling")
 def test_stride_placement_of_the_bottleneck():
     with torch.device("meta"):
         v15, v1 = resnet50(), resnet50(stride_on="1x1")
@@ -70,7 +71,7 @@ def test_stride_placement_of_the_bottleneck():
     assert n_params(v15) == n_params(v1)
 
 
-@pytest.mark.paper("eq-1", "claim-plain-vs-residual-same-cost")
+@pytest.mark.paper("eq-1", "claim-plain-vs-residual-same-cost", "shortcut-options")
 def test_plain_net_is_the_same_stack_without_shortcuts():
     plain, residual = cifar_resnet(3, residual=False), cifar_resnet(3)  # option A
     assert n_params(plain) == n_params(residual)
@@ -96,7 +97,7 @@ def test_block_with_a_zero_residual_branch_is_the_identity_then_relu():
     assert torch.equal(plain_block(x), torch.zeros_like(x))  # plain: y = σ(F(x)) = 0
 
 
-@pytest.mark.paper("tab-6-params")
+@pytest.mark.paper("tab-6-params", "sec-4-2-cifar-nets")
 def test_cifar_nets_have_the_parameter_counts_of_table_6():
     # Table 6: ResNet-20 0.27M, -32 0.46M, -56 0.85M, -110 1.7M (option A, 10 classes).
     paper = {3: 0.27, 5: 0.46, 9: 0.85, 18: 1.7}
@@ -107,8 +108,16 @@ def test_cifar_nets_have_the_parameter_counts_of_table_6():
         assert round(count / 1e6, digits) == millions, (n, count)
 
 
+@pytest.mark.paper("tab-1-architectures", "hp-no-dropout", "hp-init")
 def test_config_is_table_1():
     cfg = ResNetConfig()
     assert cfg.widths == (64, 128, 256, 512) and cfg.stem == "imagenet"
     with torch.device("meta"):
         assert isinstance(resnet34(), ResNet)
+    with torch.device("meta"):
+        net = resnet50()
+    assert not any(isinstance(m, torch.nn.Dropout) for m in net.modules())
+    torch.manual_seed(0)
+    conv = cifar_resnet(1).stages["conv3_x"][0].conv_b[0]  # 32 → 32, 3×3
+    fan_out = conv.out_channels * 9  # He init [13], fan-out mode
+    assert conv.weight.std().item() == pytest.approx((2 / fan_out) ** 0.5, rel=0.1)
