@@ -50,7 +50,8 @@ def test_recorded_lr_range_test_matches_the_code():
 
 
 FIGURES = ["lr_range", "transformer_schedule", "bias_correction", "adam_digits", "grokking",
-           "attention_masks", "positional", "schedules", "norms"]
+           "attention_masks", "positional", "schedules", "norms", "resnet_degradation",
+           "ddpm_samples", "ppo_cartpole"]
 
 
 @pytest.mark.parametrize("name", FIGURES)

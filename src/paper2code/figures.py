@@ -19,7 +19,7 @@ from pathlib import Path
 __all__ = [
     "DATA", "adam_digits", "attention_masks", "bias_correction", "ddpm_samples", "grokking",
     "load", "lr_range", "lr_range_data", "lr_range_figure", "norms", "positional",
-    "ppo_cartpole", "record", "schedules", "transformer_schedule",
+    "ppo_cartpole", "record", "resnet_degradation", "schedules", "transformer_schedule",
 ]
 
 DATA = Path(__file__).resolve().parents[2] / "docs" / "data"
@@ -322,6 +322,31 @@ def norms():
             title="Re-scaling: both", ylim=(0, 1.2))
     ax1.legend(fontsize=9)
     ax2.legend(fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def resnet_degradation():
+    """Training error of plain and residual nets at two depths, over seeds."""
+    plt = _plt()
+    d = load("resnet_degradation")
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True)
+    for ax, kind in zip(axes, ("plain", "residual"), strict=True):
+        for (name, runs), colour in zip(
+            ((k, v) for k, v in d["runs"].items() if k.startswith(kind)),
+            ("tab:blue", "tab:red"), strict=True,
+        ):
+            curves = list(runs.values())
+            steps = curves[0]["step"]
+            by_step = list(zip(*(c["train_error"] for c in curves), strict=True))
+            mean = [sum(v) / len(v) for v in by_step]
+            ax.plot(steps, mean, color=colour, label=f"{name} (mean of {len(curves)})")
+            ax.fill_between(steps, [min(v) for v in by_step], [max(v) for v in by_step],
+                            color=colour, alpha=0.2, linewidth=0)
+        ax.set(xlabel="SGD step", title=f"{kind} nets", ylim=(0, None))
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("training error (band: min–max)")
+    fig.suptitle("Digits: deeper plain nets train worse; residual nets do not")
     fig.tight_layout()
     return fig
 
