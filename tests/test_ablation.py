@@ -58,3 +58,13 @@ def test_a_working_model_is_evaluated_once():
     evaluate, calls = scorer(set())
     report = find_breaking_component(Cfg(), COMPONENTS, evaluate, ok)
     assert len(calls) == 1 and report.culprit is None and "nothing to find" in report.verdict
+
+
+def test_an_interaction_is_found_by_adding_back_cumulatively():
+    """a and c are each harmless; together they fail. Testing each alone finds nothing."""
+
+    def evaluate(cfg):
+        return 0.0 if cfg.a and cfg.c else 1.0
+
+    report = find_breaking_component(Cfg(), COMPONENTS, evaluate, ok)
+    assert report.culprit == "c" and report.confirmed is True
