@@ -36,7 +36,9 @@ class AblationReport:
 
     full: float
     core: float | None = None
-    added: list[tuple[str, float, bool]] = field(default_factory=list)  # name, score, ok
+    added: list[tuple[str, float, bool]] = field(
+        default_factory=list
+    )  # name, score, ok
     culprit: str | None = None
     without_culprit: float | None = None  # full config, culprit off
     confirmed: bool | None = None
@@ -47,10 +49,17 @@ class AblationReport:
         if self.core is not None:
             lines.append(f"{'core (all off)':<22} {self.core:.2f}")
         for name, score, ok in self.added:
-            lines.append(f"{'+ ' + name:<22} {score:.2f}{'' if ok else '  <- fails'}")
+            lines.append(
+                f"{'+ ' + name:<22} {score:.2f}{'' if ok else '  <- fails'}"
+            )
         if self.without_culprit is not None:
-            lines.append(f"{'full - ' + str(self.culprit):<22} {self.without_culprit:.2f}")
+            lines.append(
+                f"{'full - ' + str(self.culprit):<22}"
+                f" {self.without_culprit:.2f}"
+            )
         return "\n".join([*lines, self.verdict])
+
+
 # --8<-- [end:report]
 
 
@@ -61,7 +70,7 @@ def find_breaking_component(
     evaluate: Callable[[Any], float],
     ok: Callable[[float], bool],
 ) -> AblationReport:
-    """Strip to the core, add components back in order, name the one that breaks it.
+    """Strip to the core, add components back in order, name the breaking one.
 
     Args:
         config: The full model's dataclass config, as the paper describes it.
@@ -81,10 +90,12 @@ def find_breaking_component(
     current = replace(config, **off)
     report.core = evaluate(current)
     if not ok(report.core):
-        report.verdict = "the core fails too: debug the core first (overfit, gradcheck)"
+        report.verdict = (
+            "the core fails too: debug the core first (overfit, gradcheck)"
+        )
         return report
     for name, overrides in components.items():
-        # switch this component back on: its fields take the full config's values
+        # switch it back on: its fields take the full config's values
         current = replace(current, **{k: getattr(config, k) for k in overrides})
         score = evaluate(current)
         report.added.append((name, score, ok(score)))
@@ -92,14 +103,21 @@ def find_breaking_component(
             report.culprit = name
             break
     if report.culprit is None:
-        report.verdict = "each addition works, the full model not: is evaluate deterministic?"
+        report.verdict = (
+            "each addition works, the full model not: is it deterministic?"
+        )
         return report
-    report.without_culprit = evaluate(replace(config, **components[report.culprit]))
+    report.without_culprit = evaluate(
+        replace(config, **components[report.culprit])
+    )
     report.confirmed = ok(report.without_culprit)
     report.verdict = (
         f"culprit: {report.culprit} (the full model works without it)"
         if report.confirmed
-        else f"{report.culprit} breaks it, and so does something else: rerun without it"
+        else f"{report.culprit} breaks it, and so does something else:"
+        " rerun without it"
     )
     return report
+
+
 # --8<-- [end:find]

@@ -53,18 +53,24 @@ def parameter_count(cfg: TransformerConfig) -> int:
     decoder_layer = 2 * attention + ffn + 3 * norm  # self, cross, FFN
     # Section 3.4: one matrix for both embeddings and the pre-softmax layer
     embeddings = v * d if cfg.share_embeddings else 3 * v * d
-    final_norms = 2 * norm if cfg.norm_first else 0  # pre-norm stacks end in one
+    final_norms = (
+        2 * norm if cfg.norm_first else 0
+    )  # pre-norm stacks end in one
     return (
         embeddings
         + cfg.n_encoder_layers * encoder_layer
         + cfg.n_decoder_layers * decoder_layer
         + final_norms
     )
+
+
 # --8<-- [end:params]
 
 
 # --8<-- [start:flops]
-def forward_flops(cfg: TransformerConfig, batch: int, src_len: int, tgt_len: int) -> int:
+def forward_flops(
+    cfg: TransformerConfig, batch: int, src_len: int, tgt_len: int
+) -> int:
     """Matmul FLOPs of one forward pass (2 per multiply-add).
 
     Args:
@@ -76,18 +82,30 @@ def forward_flops(cfg: TransformerConfig, batch: int, src_len: int, tgt_len: int
     d, f, v = cfg.d_model, cfg.d_ff, cfg.vocab_size
     b, s, t = batch, src_len, tgt_len
     # Encoder layer: 4 projections, QK^T and weights·V (Eq. 1), the FFN (Eq. 2)
-    enc = 4 * 2 * b * s * d * d + 2 * (2 * b * s * s * d) + 2 * (2 * b * s * d * f)
+    enc = (
+        4 * 2 * b * s * d * d
+        + 2 * (2 * b * s * s * d)
+        + 2 * (2 * b * s * d * f)
+    )
     # Decoder self-attention over T, then cross-attention: Q, O on T; K, V on S
     dec_self = 4 * 2 * b * t * d * d + 2 * (2 * b * t * t * d)
-    dec_cross = 2 * (2 * b * t * d * d) + 2 * (2 * b * s * d * d) + 2 * (2 * b * t * s * d)
+    dec_cross = (
+        2 * (2 * b * t * d * d)
+        + 2 * (2 * b * s * d * d)
+        + 2 * (2 * b * t * s * d)
+    )
     dec = dec_self + dec_cross + 2 * (2 * b * t * d * f)
     logits = 2 * b * t * d * v  # the pre-softmax projection
     return cfg.n_encoder_layers * enc + cfg.n_decoder_layers * dec + logits
+
+
 # --8<-- [end:flops]
 
 
 # --8<-- [start:memory]
-def adam_memory_bytes(n_params: int, bytes_per_number: int = 4) -> dict[str, int]:
+def adam_memory_bytes(
+    n_params: int, bytes_per_number: int = 4
+) -> dict[str, int]:
     """Weights, gradients and Adam's first and second moments, in bytes.
 
     In float32 that is 4 + 4 + 8 = 16 bytes per parameter, before activations.
@@ -96,9 +114,13 @@ def adam_memory_bytes(n_params: int, bytes_per_number: int = 4) -> dict[str, int
     return {"weights": one, "gradients": one, "adam moments": 2 * one}
 
 
-def training_days(flops: float, peak_flops_per_s: float, utilisation: float = 0.4) -> float:
+def training_days(
+    flops: float, peak_flops_per_s: float, utilisation: float = 0.4
+) -> float:
     """Days of compute at a fraction ``utilisation`` of the hardware's peak."""
     return flops / (peak_flops_per_s * utilisation) / 86_400
+
+
 # --8<-- [end:memory]
 
 
@@ -116,7 +138,8 @@ class ComputeEstimate:
     def __str__(self) -> str:
         gib = self.state_bytes / 2**30
         return (
-            f"params {self.params / 1e6:.1f}M | train {self.train_flops_exact:.2e} FLOPs"
+            f"params {self.params / 1e6:.1f}M"
+            f" | train {self.train_flops_exact:.2e} FLOPs"
             f" (6ND {self.train_flops_6nd:.2e}) | state {gib:.2f} GiB"
         )
 
@@ -133,4 +156,6 @@ def estimate(
     tokens = steps * batch * (src_len + tgt_len)
     state = sum(adam_memory_bytes(n).values())
     return ComputeEstimate(n, fwd, 3 * fwd * steps, 6.0 * n * tokens, state)
+
+
 # --8<-- [end:estimate]

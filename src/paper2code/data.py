@@ -38,7 +38,7 @@ __all__ = ["file_fingerprint", "fingerprint", "make_loader", "seed_worker"]
 
 # --8<-- [start:seed_worker]
 def seed_worker(worker_id: int) -> None:
-    """``worker_init_fn``: seed every generator a worker may use, from its torch seed.
+    """``worker_init_fn``: seed each generator a worker uses from its seed.
 
     PyTorch gives each worker the seed ``base_seed + worker_id`` (the base seed
     comes from the loader's generator). This derives the other generators from
@@ -46,12 +46,18 @@ def seed_worker(worker_id: int) -> None:
     dataset keeps in an attribute ``rng``, which would otherwise be an
     identical copy in every worker.
     """
-    seed = torch.initial_seed() % 2**32  # differs per worker, fixed by the generator
+    seed = (
+        torch.initial_seed() % 2**32
+    )  # differs per worker, fixed by the generator
     random.seed(seed)
     np.random.seed(seed)
     info = get_worker_info()
-    if info is not None and isinstance(getattr(info.dataset, "rng", None), np.random.Generator):
+    if info is not None and isinstance(
+        getattr(info.dataset, "rng", None), np.random.Generator
+    ):
         info.dataset.rng = np.random.default_rng(seed)  # this worker's copy
+
+
 # --8<-- [end:seed_worker]
 
 
@@ -80,6 +86,8 @@ def make_loader(
         generator=torch.Generator().manual_seed(seed),
         **kwargs,
     )
+
+
 # --8<-- [end:make_loader]
 
 
@@ -91,12 +99,17 @@ def fingerprint(*arrays: torch.Tensor | np.ndarray, length: int = 16) -> str:
 
     Examples:
         >>> x = torch.arange(6).reshape(2, 3)
-        >>> fingerprint(x) == fingerprint(x.clone()), fingerprint(x) == fingerprint(x.flip(0))
+        >>> same, flipped = fingerprint(x.clone()), fingerprint(x.flip(0))
+        >>> fingerprint(x) == same, fingerprint(x) == flipped
         (True, False)
     """
     h = hashlib.sha256()
     for a in arrays:
-        a = a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+        a = (
+            a.detach().cpu().numpy()
+            if isinstance(a, torch.Tensor)
+            else np.asarray(a)
+        )
         a = np.ascontiguousarray(a)
         h.update(f"{a.dtype.str}{a.shape};".encode())  # '<f4(2, 3);'
         h.update(a.tobytes())
@@ -110,4 +123,6 @@ def file_fingerprint(path: str | Path, length: int = 16) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()[:length]
+
+
 # --8<-- [end:fingerprint]

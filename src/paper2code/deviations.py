@@ -57,6 +57,8 @@ class Deviation:
     sensitivity: str = "not measured"  # how much the choice changes a result
     status: str = "open"  # open | settled
     rubric: str | None = None  # the rubric leaf, if any
+
+
 # --8<-- [end:deviation]
 
 
@@ -71,7 +73,9 @@ def load_deviations(path: str | Path) -> list[Deviation]:
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
-        raise DeviationLogError(f"{path}: cannot read: {type(err).__name__}") from None
+        raise DeviationLogError(
+            f"{path}: cannot read: {type(err).__name__}"
+        ) from None
     if not isinstance(raw, list):
         raise DeviationLogError(f"{path}: expected a list of entries")
     names = {f.name for f in fields(Deviation)}
@@ -85,25 +89,35 @@ def load_deviations(path: str | Path) -> list[Deviation]:
         if missing := sorted(required - entry.keys()):
             raise DeviationLogError(f"{label}: missing {', '.join(missing)}")
         if unknown := sorted(entry.keys() - names):
-            raise DeviationLogError(f"{label}: unknown field {', '.join(unknown)}")
+            raise DeviationLogError(
+                f"{label}: unknown field {', '.join(unknown)}"
+            )
         if empty := [k for k in sorted(entry) if entry[k] in ("", None, [])]:
             raise DeviationLogError(f"{label}: empty {', '.join(empty)}")
         if entry["kind"] not in KINDS:
-            raise DeviationLogError(f"{label}: kind must be one of {', '.join(KINDS)}")
+            raise DeviationLogError(
+                f"{label}: kind must be one of {', '.join(KINDS)}"
+            )
         if entry.get("status", "open") not in STATUSES:
             raise DeviationLogError(f"{label}: status must be open or settled")
         if entry["id"] in seen:
             raise DeviationLogError(f"{label}: id used twice")
         seen.add(entry["id"])
-        entry = {k: str(v) if isinstance(v, int | float) else v for k, v in entry.items()}
+        entry = {
+            k: str(v) if isinstance(v, int | float) else v
+            for k, v in entry.items()
+        }
         out.append(Deviation(**entry))
     return out
+
+
 # --8<-- [end:load]
 
 
 # --8<-- [start:markdown]
 def to_markdown(deviations: list[Deviation]) -> str:
     """The deviation log as a Markdown table, one row per entry."""
+
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -114,7 +128,10 @@ def to_markdown(deviations: list[Deviation]) -> str:
     for d in deviations:
         rows.append(
             f"| `{d.id}` | {cell(d.where)} | {cell(d.paper)} | {cell(d.choice)}"
-            f" ({d.kind}) | {cell(d.why)} | {cell(d.sensitivity)} | {d.status} |"
+            f" ({d.kind}) | {cell(d.why)} | {cell(d.sensitivity)}"
+            f" | {d.status} |"
         )
     return "\n".join(rows)
+
+
 # --8<-- [end:markdown]

@@ -59,8 +59,11 @@ def _betainc(a: float, b: float, x: float) -> float:
     if x <= 0.0 or x >= 1.0:
         return 0.0 if x <= 0.0 else 1.0
     log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-        + a * math.log(x) + b * math.log1p(-x)
+        math.lgamma(a + b)
+        - math.lgamma(a)
+        - math.lgamma(b)
+        + a * math.log(x)
+        + b * math.log1p(-x)
     )
     if x < (a + 1.0) / (a + b + 2.0):
         return math.exp(log_front) * _betacf(a, b, x) / a
@@ -94,6 +97,8 @@ def t_quantile(p: float, df: float) -> float:
         if hi - lo <= 1e-13 * max(1.0, hi):
             break
     return 0.5 * (lo + hi)
+
+
 # --8<-- [end:t_quantile]
 
 
@@ -119,7 +124,7 @@ class Interval:
         return self.low <= value <= self.high
 
     def format(self, digits: int = 3) -> str:
-        """``mean ± half-width`` at ``digits`` decimals, with the level and n."""
+        """``mean ± half-width`` at ``digits`` decimals, with level and n."""
         level = f"{100 * self.confidence:g}%"
         return (
             f"{self.mean:.{digits}f} ± {self.half_width:.{digits}f}"
@@ -139,13 +144,19 @@ def mean_ci(values: Iterable[float], confidence: float = 0.95) -> Interval:
     xs = [float(v) for v in values]
     n = len(xs)
     if n < 2:
-        raise ValueError(f"a confidence interval needs at least 2 runs, got {n}")
+        raise ValueError(
+            f"a confidence interval needs at least 2 runs, got {n}"
+        )
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     mean = math.fsum(xs) / n
-    s = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))  # n - 1: unbiased
+    s = math.sqrt(
+        math.fsum((x - mean) ** 2 for x in xs) / (n - 1)
+    )  # n - 1: unbiased
     t = t_quantile(1.0 - (1.0 - confidence) / 2.0, n - 1)
     return Interval(mean, t * s / math.sqrt(n), n, confidence)
+
+
 # --8<-- [end:mean_ci]
 
 
@@ -160,13 +171,15 @@ def over_seeds(
     """
     scores = [float(run(seed)) for seed in seeds]
     return scores, mean_ci(scores, confidence)
+
+
 # --8<-- [end:over_seeds]
 
 
 # --8<-- [start:eval_mode]
 @contextmanager
 def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
-    """``model.eval()`` inside the block, and every module's own mode restored after.
+    """``model.eval()`` inside the block; each module's own mode restored after.
 
     ``torch.no_grad()`` does not switch dropout or BatchNorm to evaluation
     behaviour; ``model.eval()`` does, and forgetting ``model.train()``
@@ -179,4 +192,6 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
     finally:
         for m, training in modes.items():
             m.train(training)
+
+
 # --8<-- [end:eval_mode]

@@ -47,11 +47,12 @@ class NonFinite:
     dtype: torch.dtype
 
     def __str__(self) -> str:
-        return f"first non-finite output: {self.name} ({self.module}, {self.dtype})"
+        where = f"{self.name} ({self.module}, {self.dtype})"
+        return f"first non-finite output: {where}"
 
 
 def first_nonfinite(model: nn.Module, *inputs: Tensor) -> NonFinite | None:
-    """Run ``model(*inputs)`` once; name the module where NaN or inf first appears.
+    """Run ``model(*inputs)`` once; name the module where NaN/inf first appear.
 
     Returns ``None`` when every output is finite. A module whose *inputs*
     were already non-finite only passed the problem on, and is skipped.
@@ -62,8 +63,15 @@ def first_nonfinite(model: nn.Module, *inputs: Tensor) -> NonFinite | None:
     def hook(name):
         def check(module, args, output):
             if not found and _finite(args) and not _finite(output):
-                dtype = output.dtype if isinstance(output, Tensor) else torch.get_default_dtype()
-                found.append(NonFinite(name or "(root)", type(module).__name__, dtype))
+                dtype = (
+                    output.dtype
+                    if isinstance(output, Tensor)
+                    else torch.get_default_dtype()
+                )
+                found.append(
+                    NonFinite(name or "(root)", type(module).__name__, dtype)
+                )
+
         return check
 
     # Children run before their parents finish, so the innermost module wins.
@@ -76,6 +84,8 @@ def first_nonfinite(model: nn.Module, *inputs: Tensor) -> NonFinite | None:
         for h in handles:
             h.remove()
     return found[0] if found else None
+
+
 # --8<-- [end:first_nonfinite]
 
 
@@ -83,7 +93,7 @@ def first_nonfinite(model: nn.Module, *inputs: Tensor) -> NonFinite | None:
 def saved_tensor_bytes(
     fn: Callable[..., Tensor], *inputs: Tensor, exclude: Iterable[Tensor] = ()
 ) -> int:
-    """Bytes of the distinct tensors autograd saves for backward while ``fn`` runs.
+    """Bytes of the distinct tensors autograd saves for backward during ``fn``.
 
     A tensor saved twice (by two operations) is counted once, by its storage.
     A matmul also saves its weight: pass ``exclude=model.parameters()`` to
@@ -101,4 +111,6 @@ def saved_tensor_bytes(
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         fn(*inputs)
     return sum(storages.values())
+
+
 # --8<-- [end:saved_bytes]

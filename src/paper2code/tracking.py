@@ -40,9 +40,15 @@ def git_state(repo: str | Path = ".") -> dict[str, Any]:
     ``{"commit": None, "dirty": None}`` outside a git repository (or without
     git): a run outside version control is recorded as such, not refused.
     """
+
     def git(*args: str) -> str:
         return subprocess.run(
-            ["git", *args], cwd=repo, capture_output=True, text=True, check=True, timeout=10
+            ["git", *args],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
         ).stdout.strip()
 
     try:
@@ -51,6 +57,8 @@ def git_state(repo: str | Path = ".") -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
     return {"commit": commit, "dirty": dirty}
+
+
 # --8<-- [end:git_state]
 
 
@@ -61,7 +69,9 @@ def _encode(value: Any) -> Any:
         return {str(k): _encode(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_encode(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # a 0-d tensor or NumPy scalar
+    if hasattr(value, "item") and callable(
+        value.item
+    ):  # a 0-d tensor or NumPy scalar
         return _encode(value.item())
     return value
 
@@ -89,15 +99,24 @@ class Run:
             anything is written).
     """
 
-    def __init__(self, path: str | Path, config: Any, name: str | None = None, repo="."):
+    def __init__(
+        self, path: str | Path, config: Any, name: str | None = None, repo="."
+    ):
         if dataclasses.is_dataclass(config) and not isinstance(config, type):
             config = dataclasses.asdict(config)
         config = _encode(config)
         json.dumps(config, allow_nan=False)  # fail before writing anything
         self.path = Path(path)
-        self.name = name or time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-        start = {"event": "start", "run": self.name, "time": time.time(),
-                 "config": config, "git": git_state(repo)}
+        self.name = (
+            name or time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        )
+        start = {
+            "event": "start",
+            "run": self.name,
+            "time": time.time(),
+            "config": config,
+            "git": git_state(repo),
+        }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write(start)
 
@@ -107,11 +126,17 @@ class Run:
 
     def log(self, step: int, **metrics: float) -> None:
         """Record metrics at a step (a loss, an accuracy, the learning rate)."""
-        self._write({"event": "metrics", "run": self.name, "step": step, **metrics})
+        self._write(
+            {"event": "metrics", "run": self.name, "step": step, **metrics}
+        )
 
     def finish(self, **summary: Any) -> None:
-        """Record the final results; a run without ``end`` crashed or is running."""
-        self._write({"event": "end", "run": self.name, "time": time.time(), **summary})
+        """Record the final results; a run without ``end`` crashed or runs."""
+        self._write(
+            {"event": "end", "run": self.name, "time": time.time(), **summary}
+        )
+
+
 # --8<-- [end:run]
 
 
@@ -139,22 +164,30 @@ def read_runs(path: str | Path) -> dict[str, RunRecord]:
             named by its line number.
     """
     runs: dict[str, RunRecord] = {}
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(
+        Path(path).read_text(encoding="utf-8").splitlines(), 1
+    ):
         if not line.strip():
             continue
         try:
             event = _decode(json.loads(line))
             kind, name = event.pop("event"), event.pop("run")
         except (json.JSONDecodeError, KeyError, AttributeError) as err:
-            raise ValueError(f"{path}:{number}: not a tracking event ({err})") from None
+            raise ValueError(
+                f"{path}:{number}: not a tracking event ({err})"
+            ) from None
         if kind == "start":
             runs[name] = RunRecord(name, event["config"], event["git"])
         elif name not in runs:
-            raise ValueError(f"{path}:{number}: event for run {name!r} before its start")
+            raise ValueError(
+                f"{path}:{number}: event for run {name!r} before its start"
+            )
         elif kind == "metrics":
             runs[name].metrics.append(event)
         elif kind == "end":
             event.pop("time", None)
             runs[name].summary = event
     return runs
+
+
 # --8<-- [end:read_runs]
