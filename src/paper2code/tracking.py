@@ -100,7 +100,11 @@ class Run:
     """
 
     def __init__(
-        self, path: str | Path, config: Any, name: str | None = None, repo="."
+        self,
+        path: str | Path,
+        config: Any,
+        name: str | None = None,
+        repo: str | Path = ".",
     ):
         if dataclasses.is_dataclass(config) and not isinstance(config, type):
             config = dataclasses.asdict(config)
