@@ -71,9 +71,9 @@ def _betainc(a: float, b: float, x: float) -> float:
 
 
 def _t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for t >= 0; t_quantile uses the symmetry for p < 1/2."""
     # P(T <= t) = 1 - I_{df/(df+t²)}(df/2, 1/2) / 2 for t >= 0
-    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
-    return 1.0 - tail if t >= 0 else tail
+    return 1.0 - 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
 
 
 # --8<-- [start:t_quantile]
