@@ -30,6 +30,7 @@ def test_layout(project):
     expected = {
         ".gitignore", ".python-version", "pyproject.toml", "README.md", "train.py",
         "configs/small.yaml", "configs/medium.yaml", "configs/large.yaml", "docs/ALGORITHMS.md",
+        "docs/IMPLEMENTATION_LOG.md", "docs/REPRODUCTION.md", "docs/deviations.yaml",
         "demo/app.py", "notebooks/quickstart.ipynb", "tests/test_model.py",
         f"src/{NAME}/__init__.py", f"src/{NAME}/core/__init__.py", f"src/{NAME}/core/layers.py",
         f"src/{NAME}/models/__init__.py", f"src/{NAME}/models/model.py",
@@ -46,6 +47,35 @@ def test_pyproject_has_groups_and_the_options(project):
     assert (project / ".python-version").read_text().strip() == "3.11"
     readme = (project / "README.md").read_text()
     assert readme.index("## Quickstart") < readme.index("## What is implemented")
+
+
+def test_readme_and_documentation_templates_have_the_sections(project):
+    readme = (project / "README.md").read_text()
+    headings = [line for line in readme.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## Quickstart", "## What is the method?", "## Architecture", "## Components",
+        "## What is implemented", "## Layout", "## Reproduction status", "## Citation",
+    ]
+    assert "@article{" in readme and "https://arxiv.org/abs/2106.09685" in readme
+    report = (project / "docs/REPRODUCTION.md").read_text()
+    for section in ("**Official code**", "## Known differences from the paper",
+                    "## Reproduction status", "## External code consulted"):
+        assert section in report, section
+    log = (project / "docs/IMPLEMENTATION_LOG.md").read_text()
+    steps = ["### Goal", "### Prerequisites check", "### Code", "### Checkpoint questions",
+             "### Verification steps", "### Common bugs at this stage", "### What's next"]
+    template, example = log.split("## Step 1:")
+    for part in (template, example):  # the blank template and the filled-in example
+        assert [line for line in part.splitlines() if line in steps] == steps
+    # the example names a test that exists in the generated project
+    assert "def test_residual_block_is_identity_when_its_branch_is_zero" in (
+        project / "tests/test_model.py").read_text()
+
+
+def test_generated_deviation_log_is_valid(project):
+    from paper2code.deviations import load_deviations
+
+    assert [d.id for d in load_deviations(project / "docs/deviations.yaml")] == ["dev-init"]
 
 
 def test_generated_tests_pass(project, monkeypatch):
