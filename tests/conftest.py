@@ -84,6 +84,10 @@ class Job:
 
 
 _jobs: dict[str, Job] = {}
+# The session that started the jobs. Some tests run pytest in-process on part of
+# this suite (tests/test_case_study_scorecards.py); such a nested session loads this
+# conftest too, and must neither start the jobs nor close them when it ends.
+_owner: list[pytest.Config] = []
 
 
 def start_job(name: str) -> Job:
@@ -95,6 +99,9 @@ def start_job(name: str) -> Job:
 def pytest_collection_modifyitems(session, config, items):
     if os.environ.get("PYTEST_XDIST_WORKER") or config.getoption("collectonly"):
         return  # under xdist, each job starts in the worker that runs its test
+    if _owner and _owner[0] is not config:
+        return  # a nested, in-process session
+    _owner.append(config)
     selected = {item.path.name for item in items}
     for name, spec in _job_specs().items():
         if spec["needed_by"] in selected:
@@ -102,6 +109,8 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if _owner and _owner[0] is not session.config:
+        return  # a nested, in-process session: the jobs belong to the outer one
     for job in _jobs.values():
         job.finish()
     shutil.rmtree(_TMP, ignore_errors=True)

@@ -58,7 +58,7 @@ FIGURES = ["lr_range", "transformer_schedule", "bias_correction", "adam_digits",
 def test_figure_draws(name):
     fig = getattr(figures, name)()
     plots = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
-    assert plots and all(ax.lines or ax.images for ax in plots)
+    assert plots and all(ax.lines or ax.images or ax.collections for ax in plots)
 
 
 # --- What the building-block figures claim, checked on the recordings ---------------

@@ -48,7 +48,8 @@ class Argument:
     def spelled(self) -> str:
         """How the argument is written: ``PAPER``, ``-o/--output OUTDIR``, ``--json``."""
         if self.positional:
-            return self.metavar or self.flags[0].upper()
+            name = self.metavar or self.flags[0].upper()
+            return f"[{name} ...]" if self.options.get("nargs") == "*" else name
         value = f" {self.metavar}" if self.metavar else ""
         return "/".join(self.flags) + value
 

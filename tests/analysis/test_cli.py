@@ -101,7 +101,7 @@ def test_existing_outputs_are_not_overwritten_without_force(tmp_path):
 
 def test_writes_paper_and_checklist_and_raw_on_request(tmp_path):
     result = run(sample_paper("pdf"), "-o", tmp_path / "plain", cwd=tmp_path)
-    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["checklist.md", "paper.md"]
+    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["checklist.md", "paper.md", "rubric.yaml"]
     result = run(sample_paper("pdf"), "-o", tmp_path / "out", "--raw", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["checklist.md", "paper.md", "paper.raw.md", "rubric.yaml"]
