@@ -15,7 +15,7 @@ import json
 import pytest
 
 from paper2code.case_studies import RUBRICS, SCORECARDS, scorecard
-from paper2code.rubric import STATES, load_rubric
+from paper2code.rubric import load_rubric
 
 CASE_STUDIES = ["attention_is_all_you_need", "adam", "lora", "grokking", "nested_learning",
                 "resnet", "ddpm", "ppo"]
