@@ -353,41 +353,25 @@ def run_shell(example: Example) -> None:
         )
 
 
-class ShellBlockParser(AbstractCodeBlockParser):
-    """Every ``bash``/``sh``/``shell``/``console`` fence, attributes allowed."""
+class FencedBlockParser(AbstractCodeBlockParser):
+    """Every fence whose info string ``info_pattern`` matches, attributes allowed.
 
-    language = "bash"
+    Each fence is one example, run by ``evaluator`` on its raw source.
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, info_pattern: re.Pattern, evaluator, language: str) -> None:
+        self.language = language  # Sybil's base class requires one; the lexer decides
         super().__init__(
-            [RawFencedCodeBlockLexer(info_pattern=SHELL_INFO_PATTERN)],
+            [RawFencedCodeBlockLexer(info_pattern=info_pattern)],
             language_lexeme_name="language",
-            evaluator=run_shell,
+            evaluator=evaluator,
         )
+        self.block_evaluator = evaluator
 
     def __call__(self, document):
         for region in self.lexers(document):
             region.parsed = region.lexemes["source"]
-            region.evaluator = run_shell
-            yield region
-
-
-class PythonBlockParser(AbstractCodeBlockParser):
-    """Every ``python``/``py``/``pycon`` fence, attributes allowed, one example each."""
-
-    language = "python"
-
-    def __init__(self) -> None:
-        super().__init__(
-            [RawFencedCodeBlockLexer(info_pattern=INFO_PATTERN)],
-            language_lexeme_name="language",
-            evaluator=evaluate,
-        )
-
-    def __call__(self, document):
-        for region in self.lexers(document):
-            region.parsed = region.lexemes["source"]
-            region.evaluator = evaluate
+            region.evaluator = self.block_evaluator
             yield region
 
 
@@ -426,7 +410,12 @@ def _ensure_docs_module() -> None:
 _ensure_docs_module()
 
 sybil = Sybil(
-    parsers=[PythonBlockParser(), ShellBlockParser(), StrictSkipParser(), ClearNamespaceParser()],
+    parsers=[
+        FencedBlockParser(INFO_PATTERN, evaluate, "python"),
+        FencedBlockParser(SHELL_INFO_PATTERN, run_shell, "bash"),
+        StrictSkipParser(),
+        ClearNamespaceParser(),
+    ],
     patterns=["*.md"],
     setup=setup,
 )
