@@ -42,7 +42,7 @@ def test_the_installed_package_is_the_wheel_not_the_repository(report):
 
 def test_analyze_works_on_a_pdf_outside_the_repository(report):
     _ok(report["steps"]["analyze"])
-    for name in ("paper.md", "paper.raw.md", "checklist.md"):
+    for name in ("paper.md", "checklist.md", "rubric.yaml"):
         assert f"paper-analysis/{name}" in report["files"]
 
 
