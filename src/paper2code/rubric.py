@@ -351,7 +351,9 @@ class Scorecard:
 
 
 def _cell(text: str) -> str:
-    return " ".join(str(text).replace("|", "\\|").split())
+    """One Markdown table cell: pipes and brackets escaped (``S[π](s)`` is not a link)."""
+    text = str(text).replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+    return " ".join(text.split())
 
 
 def _short(nodeid: str) -> str:
