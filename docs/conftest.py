@@ -28,7 +28,8 @@ Shell blocks (``bash``, ``sh``, ``shell``, ``console``) run too, each as one
 ``bash`` script with ``-e -o pipefail``, in a temporary folder that the
 page's shell blocks share, with this environment's ``bin/`` first on
 ``PATH`` and no network (a network namespace where Linux allows one, and
-``UV_OFFLINE=1`` everywhere). The exit status must be 0 and standard output
+``UV_OFFLINE=1`` everywhere); ``$HANDBOOK`` names this clone's folder, for a
+block that copies a file from it. The exit status must be 0 and standard output
 must equal what the block shows: ``#>`` lines in a ``bash`` block, the lines
 after each ``$ command`` in a ``console`` block. A shell block that only
 includes a script (``--8<-- ".ci/run"``) is checked with ``bash -n``: running
