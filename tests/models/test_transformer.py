@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from paper2code.models.transformer import (
+    Transformer,
     TransformerConfig,
     create_transformer,
     greedy_decode,
@@ -65,6 +66,13 @@ def test_decoder_is_causal():
     a, b = model(src, tgt), model(src, changed)
     torch.testing.assert_close(a[:, :3], b[:, :3])  # positions 0..2 cannot see 3..4
     assert not torch.allclose(a[:, 3:], b[:, 3:])
+
+
+def test_a_decoder_without_its_causal_mask_fails_the_causality_check(monkeypatch):
+    # The bug test_decoder_is_causal guards against, planted: only the padding mask.
+    monkeypatch.setattr(Transformer, "tgt_mask", lambda self, tgt: (tgt != self.cfg.pad_id)[:, None, None, :])
+    with pytest.raises(AssertionError):
+        test_decoder_is_causal()
 
 
 def test_padding_in_the_source_is_ignored():
