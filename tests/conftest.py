@@ -1,14 +1,16 @@
-"""Shared test machinery: long subprocess jobs that run in the background.
+"""Shared test machinery: how the suite runs, and the whole programs it starts.
 
-Three checks run whole programs: the strict site build (tests/test_site.py),
-a 2-process torchrun job (tests/test_distributed.py), and building the wheel
-and using it outside the repository (tests/wheel_check.py for
-tests/test_wheel.py). Each takes several seconds, mostly starting Python and
-importing. Right after collection, if
-their tests were selected, they are started in the background, so that they
-use the machine's other core while this process runs the other tests; the
-tests then wait for them with the `background_job` fixture. A job that was
-not started early (under pytest-xdist, say) is started by its fixture.
+`uv run pytest` runs on every core with pytest-xdist (pyproject.toml): each
+worker takes whole files, one torch thread each. Tests that start whole
+programs are marked ``integration`` and run with ``--integration`` (.ci/run
+does): the strict site build (tests/test_site.py), a 2-process torchrun job
+(tests/test_distributed.py), building the wheel and using it outside the
+repository (tests/wheel_check.py for tests/test_wheel.py), and the Gradio
+server (tests/test_demo.py). The first three are started in the background
+right after collection when their tests are selected and the run is in one
+process, so that they use the machine's other core; the tests then wait for
+them with the `background_job` fixture. Under pytest-xdist each is started by
+its fixture, in the worker that runs its tests.
 """
 
 from __future__ import annotations
@@ -23,6 +25,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Python caches compiled modules in __pycache__ folders unless PYTHONDONTWRITEBYTECODE
+# is set, as it is on some CI machines. This suite starts Python many times (the site
+# build, the CLI, shell blocks), and without the cache each start compiles torch's
+# modules from source again (~10 s; pytest's rewritten test modules too). The suite
+# writes the cache (git ignores it), for itself and for the programs it starts.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+# Under pytest-xdist (the default, see pyproject.toml) each worker gets its share of
+# the cores for torch's threads, and so do the programs it starts: two workers with
+# two threads each on two cores run slower than one process.
+if (_workers := os.environ.get("PYTEST_XDIST_WORKER_COUNT")) and "OMP_NUM_THREADS" not in os.environ:
+    import torch
+
+    os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // int(_workers)))
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 _TMP = Path(tempfile.mkdtemp(prefix="paper2code-jobs-"))
 
 
@@ -96,12 +115,56 @@ def start_job(name: str) -> Job:
     return _jobs[name]
 
 
+def pytest_configure(config):
+    if not _owner:
+        _owner.append(config)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--integration", action="store_true",
+        help="also run the tests that start whole programs (marked integration): the strict "
+             "site build in Chromium, the wheel in a fresh environment, torchrun, the Gradio "
+             "server. .ci/run does.",
+    )
+
+
+INTEGRATION_SKIP = "starts a whole program: run `uv run pytest --integration` (.ci/run does)"
+
+# The files that use the trained copy-task model, which trained_copy_model caches for
+# the process: under pytest-xdist they run in one worker, which trains it once.
+COPY_MODEL_USERS = {
+    "docs/case-studies/attention-is-all-you-need.md",
+    "docs/workflow/demo-and-docs.md",
+    "tests/case_studies/test_attention_is_all_you_need.py",
+    "tests/test_demo.py",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's --dist loadfile (pyproject.toml), with the copy model's users as one file."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return "the copy model's users" if file in COPY_MODEL_USERS else file
+
+    return Scheduling(config, log)
+
+
 def pytest_collection_modifyitems(session, config, items):
+    if not config.getoption("integration", default=False):
+        for item in items:
+            if item.get_closest_marker("integration"):
+                item.add_marker(pytest.mark.skip(reason=INTEGRATION_SKIP))
+        items = [item for item in items if not item.get_closest_marker("integration")]
+    if _owner[0] is not config:
+        return  # a nested, in-process session
     if os.environ.get("PYTEST_XDIST_WORKER") or config.getoption("collectonly"):
         return  # under xdist, each job starts in the worker that runs its test
-    if _owner and _owner[0] is not config:
-        return  # a nested, in-process session
-    _owner.append(config)
     selected = {item.path.name for item in items}
     for name, spec in _job_specs().items():
         if spec["needed_by"] in selected:
@@ -109,7 +172,7 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if _owner and _owner[0] is not session.config:
+    if _owner[0] is not session.config:
         return  # a nested, in-process session: the jobs belong to the outer one
     for job in _jobs.values():
         job.finish()

@@ -60,7 +60,7 @@ class _Links:
 def test_the_recorded_links_are_the_links_of_the_tests_now(monkeypatch):
     monkeypatch.chdir(ROOT)
     grab = _Links()
-    code = pytest.main(["--collect-only", "-q", "-p", "no:randomly", "tests/case_studies", "tests/nn",
+    code = pytest.main(["--collect-only", "-q", "-n", "0", "-p", "no:unraisableexception", "-p", "no:randomly", "tests/case_studies", "tests/nn",
                         "tests/models", "--import-mode=importlib"], plugins=[grab])
     assert code == 0
     for name in CASE_STUDIES:
@@ -76,7 +76,7 @@ def test_breaking_an_implemented_equation_turns_its_leaf_red(monkeypatch, tmp_pa
                         lambda self, x: self.base(x) + x @ self.A.T @ self.B.T)
     monkeypatch.chdir(ROOT)
     out = tmp_path / "lora.json"
-    code = pytest.main(["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--import-mode=importlib",
+    code = pytest.main(["-q", "-n", "0", "-p", "no:unraisableexception", "-p", "no:randomly", "-p", "no:cacheprovider", "--import-mode=importlib",
                         "tests/case_studies/test_lora.py", "--paper-scorecard", str(out)])
     assert code == pytest.ExitCode.TESTS_FAILED
     card = type(scorecard("lora")).from_dict(json.loads(out.read_text()))

@@ -13,6 +13,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.integration  # run with `uv run pytest --integration` (tests/conftest.py)
 def test_demo_copies_a_sequence_through_the_client():
     # Imported here, not at collection: Gradio takes seconds to import.
     pytest.importorskip("gradio", reason="the demo group is not installed (uv sync --group demo)")

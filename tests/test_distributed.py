@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from paper2code.distributed import train
+
+# Run with `uv run pytest --integration` (tests/conftest.py).
+pytestmark = pytest.mark.integration
 
 
 def test_two_ddp_replicas_agree_and_equal_a_single_process_run(background_job):

@@ -6,7 +6,6 @@ import math
 
 import pytest
 import torch
-from scipy import stats
 from torch import nn
 
 from paper2code.evaluation import eval_mode, mean_ci, over_seeds, t_quantile
@@ -16,6 +15,8 @@ PS = [0.5, 0.6, 0.9, 0.95, 0.975, 0.99, 0.995, 0.9995, 0.025]
 
 @pytest.mark.parametrize("df", [1, 2, 3, 4, 9, 29, 100, 1000])
 def test_t_quantile_matches_scipy(df):
+    from scipy import stats  # here, not at collection: it takes a second to import
+
     for p in PS:
         assert t_quantile(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-9, abs=1e-12)
 
@@ -29,6 +30,8 @@ def test_t_quantile_closed_forms():
 
 
 def test_mean_ci_matches_scipy_interval():
+    from scipy import stats  # here, not at collection: it takes a second to import
+
     scores = [27.1, 27.5, 26.9, 27.4, 27.2]
     iv = mean_ci(scores)
     low, high = stats.t.interval(0.95, len(scores) - 1, loc=sum(scores) / 5, scale=stats.sem(scores))

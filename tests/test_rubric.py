@@ -50,6 +50,11 @@ def test_accuracy(paper_result):
 """
 
 
+# Each in-process run would end with pytest's garbage collection for unraisable
+# exceptions: ~1 s in this suite's large heap, and nothing these runs need.
+QUICK = ("-p", "no:unraisableexception")
+
+
 @pytest.fixture(autouse=True)
 def _forget_the_test_files():
     """Each in-process run imports its own test_paper.py, as a new process would."""
@@ -65,7 +70,7 @@ def run_project(tmp_path: Path, tests: str, rubric: str = RUBRIC, *args: str,
     (tmp_path / "pytest.ini").write_text(ini)
     out = tmp_path / "scorecard.json"
     sys.modules.pop("test_paper", None)  # each run imports its own test file
-    code = pytest.main([str(tmp_path / "test_paper.py"), "-q", "-p", "no:cacheprovider",
+    code = pytest.main([str(tmp_path / "test_paper.py"), "-q", "-p", "no:cacheprovider", *QUICK,
                         "-p", "no:randomly", "--import-mode=importlib", "--rootdir", str(tmp_path),
                         "-c", str(tmp_path / "pytest.ini"), "--paper-scorecard", str(out), *args])
     return code, out
@@ -156,7 +161,7 @@ def test_report_prints_the_scorecard(tmp_path, monkeypatch, capsys):
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_paper.py").write_text(TESTS.replace("OURS", "0.9"))
     (tmp_path / "rubric.yaml").write_text(RUBRIC)
-    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = tests\naddopts = --import-mode=importlib\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = tests\naddopts = --import-mode=importlib -p no:unraisableexception\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delitem(sys.modules, "tests.test_paper", raising=False)
     assert main(["report", "--markdown"]) == 0
@@ -175,7 +180,7 @@ def test_report_refuses_bad_input_with_one_line(tmp_path, monkeypatch, capsys, r
     (tmp_path / "tests" / "test_paper.py").write_text(tests.replace("OURS", "0.9"))
     if rubric is not None:
         (tmp_path / "rubric.yaml").write_text(rubric)
-    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = tests\naddopts = --import-mode=importlib\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = tests\naddopts = --import-mode=importlib -p no:unraisableexception\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delitem(sys.modules, "tests.test_paper", raising=False)
     assert main(["report"]) == 2

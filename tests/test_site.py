@@ -22,6 +22,10 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
+# Run with `uv run pytest --integration` (tests/conftest.py): the build and Chromium
+# take a minute of a 2-core machine.
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / ".cache" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"

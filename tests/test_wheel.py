@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Run with `uv run pytest --integration` (tests/conftest.py).
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def report(background_job) -> dict:

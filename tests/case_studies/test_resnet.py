@@ -7,7 +7,6 @@ from dataclasses import asdict
 
 import pytest
 import torch
-import torchvision
 from torch.utils.flop_counter import FlopCounterMode
 
 from paper2code.case_studies.resnet import (
@@ -37,6 +36,8 @@ def meta(factory, **kw):
 
 @pytest.mark.paper("tab-1-flops-18", "tab-1-flops-34", "tab-1-flops-50")
 def test_multiply_adds_match_table_1_within_tolerance():
+    import torchvision  # here, not at collection: it takes seconds to import
+
     ours = {
         "resnet18": count_macs(meta(resnet18)),
         "resnet34": count_macs(meta(resnet34)),

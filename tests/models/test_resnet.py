@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torchvision
 
 from paper2code.case_studies.resnet import to_torchvision
 from paper2code.models.resnet import (
@@ -29,6 +28,8 @@ def n_params(model: torch.nn.Module) -> int:
 @pytest.mark.paper("tab-1-params-18", "tab-1-params-34", "tab-1-params-50")
 @pytest.mark.parametrize("name", sorted(OURS))
 def test_parameter_counts_equal_torchvision_exactly(name):
+    import torchvision  # here, not at collection: it takes seconds to import
+
     with torch.device("meta"):  # shapes only: no memory, no initialisation cost
         ours, theirs = OURS[name](), getattr(torchvision.models, name)(weights=None)
     assert n_params(ours) == n_params(theirs)
@@ -49,6 +50,8 @@ def randomise_batchnorm(model: torch.nn.Module, seed: int) -> None:
 @pytest.mark.paper("eq-1", "eq-2", "fig-5-blocks")
 @pytest.mark.parametrize("name", ["resnet18", "resnet50"])
 def test_outputs_equal_torchvision_with_mapped_weights_float64(name):
+    import torchvision  # here, not at collection: it takes seconds to import
+
     torch.manual_seed(0)
     theirs = getattr(torchvision.models, name)(weights=None).double()
     ours = OURS[name]().double()
