@@ -141,6 +141,18 @@ COPY_MODEL_USERS = {
 }
 
 
+# The files that take longest (they train models): run first, so that the workers
+# finish together instead of one waiting for the other's last long file.
+LONGEST_FIRST = [
+    "tests/case_studies/test_grokking.py",
+    "tests/case_studies/test_attention_is_all_you_need.py",
+    "docs/workflow/debugging.md",
+    "tests/analysis/test_cli.py",
+    "docs/case-studies/resnet.md",
+    "tests/analysis/test_real_papers.py",
+]
+
+
 def pytest_xdist_make_scheduler(config, log):
     """pytest-xdist's --dist loadfile (pyproject.toml), with the copy model's users as one file."""
     if config.getoption("dist") != "loadfile":
@@ -156,6 +168,8 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(session, config, items):
+    rank = {file: i for i, file in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable
     if not config.getoption("integration", default=False):
         for item in items:
             if item.get_closest_marker("integration"):

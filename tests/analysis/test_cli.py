@@ -1,4 +1,9 @@
-"""`paper2code analyze` as a reader runs it: a subprocess, its exit code, its stderr."""
+"""`paper2code analyze` as a reader runs it: its exit code, its stdout and stderr.
+
+The tests call the command's ``main`` in this process, with the output captured at
+the file descriptors (what a C library writes there is seen too); one test runs the
+installed program in a subprocess, as a shell does.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,34 @@ from pathlib import Path
 import pytest
 
 from paper2code.analysis import analyze, sample_paper, write_outputs
+from paper2code.cli import main
 
-CLI = [sys.executable, "-m", "paper2code.cli", "analyze"]
+
+@pytest.fixture
+def run(capfd, monkeypatch):
+    """``run(*args, cwd=...)``: ``paper2code analyze ARGS`` -> its exit code and output."""
+
+    def run(*args, cwd):
+        monkeypatch.chdir(cwd)
+        capfd.readouterr()
+        try:
+            code = main(["analyze", *map(str, args)])
+        except SystemExit as exit:  # argparse's usage errors
+            code = exit.code
+        out, err = capfd.readouterr()
+        return subprocess.CompletedProcess(["paper2code", "analyze", *map(str, args)], code, out, err)
+
+    return run
 
 
-def run(*args, cwd):
-    return subprocess.run([*CLI, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120)
+def test_the_installed_command_refuses_bad_input_and_writes_json(tmp_path):
+    program = Path(sys.executable).with_name("paper2code")  # the console script uv installed
+    result = subprocess.run([program, "analyze", tmp_path / "nope.pdf"], capture_output=True, text=True)
+    assert_refused(result, "no such file")
+    result = subprocess.run([program, "analyze", sample_paper("tex"), "--json"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["equations"]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -70,7 +97,7 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
-def test_bad_input_gets_one_line_exit_2_and_writes_nothing(tmp_path, case):
+def test_bad_input_gets_one_line_exit_2_and_writes_nothing(tmp_path, case, run):
     make, message = BAD_INPUTS[case]
     paper = make(tmp_path)
     before = snapshot(tmp_path)
@@ -80,7 +107,7 @@ def test_bad_input_gets_one_line_exit_2_and_writes_nothing(tmp_path, case):
     assert not (tmp_path / "out").exists()
 
 
-def test_output_folder_that_cannot_be_written(tmp_path):
+def test_output_folder_that_cannot_be_written(tmp_path, run):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
     result = run(sample_paper("tex"), "-o", blocker / "out", cwd=tmp_path)
@@ -88,7 +115,7 @@ def test_output_folder_that_cannot_be_written(tmp_path):
     assert blocker.read_text() == "x"
 
 
-def test_existing_outputs_are_not_overwritten_without_force(tmp_path):
+def test_existing_outputs_are_not_overwritten_without_force(tmp_path, run):
     out = tmp_path / "out"
     assert run(sample_paper("tex"), "-o", out, cwd=tmp_path).returncode == 0
     (out / "checklist.md").write_text("my notes")
@@ -99,7 +126,7 @@ def test_existing_outputs_are_not_overwritten_without_force(tmp_path):
     assert (out / "checklist.md").read_text().startswith("# Implementation checklist")
 
 
-def test_writes_paper_and_checklist_and_raw_on_request(tmp_path):
+def test_writes_paper_and_checklist_and_raw_on_request(tmp_path, run):
     result = run(sample_paper("pdf"), "-o", tmp_path / "plain", cwd=tmp_path)
     assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["checklist.md", "paper.md", "rubric.yaml"]
     result = run(sample_paper("pdf"), "-o", tmp_path / "out", "--raw", cwd=tmp_path)
@@ -111,7 +138,7 @@ def test_writes_paper_and_checklist_and_raw_on_request(tmp_path):
     assert raw != (tmp_path / "out" / "paper.md").read_text()  # stock markitdown's own text
 
 
-def test_json_goes_to_stdout_alone(tmp_path):
+def test_json_goes_to_stdout_alone(tmp_path, run):
     result = run(sample_paper("tex"), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)  # nothing but JSON on stdout
@@ -124,7 +151,7 @@ def test_json_goes_to_stdout_alone(tmp_path):
     assert list(tmp_path.iterdir()) == []  # --json alone writes no files
 
 
-def test_default_output_folder_is_named_after_the_paper(tmp_path):
+def test_default_output_folder_is_named_after_the_paper(tmp_path, run):
     paper = tmp_path / "mypaper.tex"
     shutil.copy(sample_paper("tex"), paper)
     assert run(paper, cwd=tmp_path).returncode == 0
@@ -164,7 +191,7 @@ def test_interrupt_keeps_existing_outputs_whole(tmp_path, monkeypatch):
     assert snapshot(out) == before
 
 
-def test_long_documents_show_progress_on_stderr_only(tmp_path):
+def test_long_documents_show_progress_on_stderr_only(tmp_path, run):
     from .conftest import make_pdf
 
     paper = make_pdf(tmp_path / "long.pdf", [[f"{i} Section {i}", "We use a learning rate of 0.01."] for i in range(1, 13)])
