@@ -57,7 +57,7 @@ def test_schedule_is_indexed_by_the_papers_t():
 
 
 @pytest.mark.paper("hp-schedule", "num-alpha-bar-T", "num-snr", "num-prior-kl")
-def test_numbers_the_schedule_implies():
+def test_numbers_the_schedule_implies(paper_result):
     ab_T = SCHED.alpha_bar[SCHED.T].item()
     assert math.isclose(ab_T, 4.036e-5, rel_tol=1e-3)  # Π (1 - β_t), computed
     s = snr(SCHED)
@@ -66,6 +66,9 @@ def test_numbers_the_schedule_implies():
     assert (s[1:] < s[:-1]).all()  # the SNR falls at every step
     # Section 4: L_T ≈ 1e-5 bits per dimension, for data in [-1, 1]. Uniform pixels: E[x²] = 1/3.
     assert 0.5e-5 < prior_kl_bits(SCHED, 1 / 3) < 2e-5
+    paper_result("num-alpha-bar-T", ab_T)
+    paper_result("num-snr", s[0].item())
+    paper_result("num-prior-kl", prior_kl_bits(SCHED, 1 / 3))
 
 
 @pytest.mark.paper("eq-4", "conv-index")

@@ -16,6 +16,7 @@ from paper2code.case_studies.resnet import (
     degradation_summary,
     digits_data,
     evaluate,
+    shift,
     train_one,
 )
 from paper2code.figures import load
@@ -35,7 +36,7 @@ def meta(factory, **kw):
 
 
 @pytest.mark.paper("tab-1-flops-18", "tab-1-flops-34", "tab-1-flops-50")
-def test_multiply_adds_match_table_1_within_tolerance():
+def test_multiply_adds_match_table_1_within_tolerance(paper_result):
     import torchvision  # here, not at collection: it takes seconds to import
 
     ours = {
@@ -45,6 +46,7 @@ def test_multiply_adds_match_table_1_within_tolerance():
     }
     for name, paper in PAPER_GMACS.items():
         assert abs(ours[name] / 1e9 - paper) <= FLOPS_REL_TOL * paper, (name, ours[name])
+        paper_result(f"tab-1-flops-{name.removeprefix('resnet')}", ours[name])
     # torchvision's v1.5 places the stride on the 3×3: more multiply-adds,
     # outside the tolerance, and equal to torchvision's own recorded "_ops".
     v15 = count_macs(meta(resnet50)) / 1e9
@@ -194,3 +196,28 @@ def test_bad_command_line_exits_2_and_writes_nothing(capsys):
     assert exit_info.value.code == 2
     assert "--workers must be at least 1" in capsys.readouterr().err
     assert path.stat().st_mtime_ns == before
+
+
+@pytest.mark.paper("hp-augmentation")
+def test_the_augmentation_shifts_by_at_most_one_pixel_with_zero_fill():
+    x = torch.arange(1, 2 * 8 * 8 + 1, dtype=torch.float32).reshape(2, 1, 8, 8)
+    g = torch.Generator().manual_seed(0)
+    seen = set()
+    for _ in range(100):
+        y = shift(x, g)
+        assert y.shape == x.shape
+        # y is x moved by (di, dj) in {-1, 0, 1}², the same move for the whole batch
+        (di, dj), = [(a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)
+                     if torch.equal(y, torch.roll(x, (a, b), (2, 3)) * _inside(a, b))]
+        seen.add((di, dj))
+    assert len(seen) == 9  # every move, the identity included
+
+
+def _inside(di: int, dj: int) -> torch.Tensor:
+    """1 where a pixel moved by (di, dj) came from inside the image, 0 where it is fill."""
+    mask = torch.ones(8, 8)
+    if di:
+        mask[0 if di > 0 else -1, :] = 0
+    if dj:
+        mask[:, 0 if dj > 0 else -1] = 0
+    return mask

@@ -27,13 +27,14 @@ def n_params(model: torch.nn.Module) -> int:
 
 @pytest.mark.paper("tab-1-params-18", "tab-1-params-34", "tab-1-params-50")
 @pytest.mark.parametrize("name", sorted(OURS))
-def test_parameter_counts_equal_torchvision_exactly(name):
+def test_parameter_counts_equal_torchvision_exactly(name, paper_result):
     import torchvision  # here, not at collection: it takes seconds to import
 
     with torch.device("meta"):  # shapes only: no memory, no initialisation cost
         ours, theirs = OURS[name](), getattr(torchvision.models, name)(weights=None)
     assert n_params(ours) == n_params(theirs)
     assert set(to_torchvision(ours.state_dict())) == set(theirs.state_dict())
+    paper_result(f"tab-1-params-{name.removeprefix('resnet')}", n_params(ours))
 
 
 def randomise_batchnorm(model: torch.nn.Module, seed: int) -> None:
