@@ -68,7 +68,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # is set, as it is on some CI machines. This suite starts Python many times (the site
 # build, the CLI, shell blocks), and without the cache each start compiles torch's
 # modules from source again (~10 s; pytest's rewritten test modules too). The suite
-# writes the cache (git ignores it), for itself and for the programs it starts.
+# writes the cache (git ignores it), for itself and for the programs it starts. The same two
+# settings are in tests/conftest.py: `pytest docs` or `pytest tests` loads only one of them.
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
