@@ -13,10 +13,14 @@ independent and roughly normal (Student, 1908, *The probable error of a
 mean*). With $n = 5$ seeds, $t_{0.975,4} \approx 2.776$, not the 1.96 of the
 normal distribution: with few seeds, the normal interval is too narrow.
 
-The t quantile is computed here (bisection on the t CDF, written with the
-regularised incomplete beta function), so that the package needs no SciPy;
-the tests check it against ``scipy.stats.t.ppf`` and against closed forms
-for 1 and 2 degrees of freedom.
+The t quantile comes from `paper2code.student_t` (no SciPy needed).
+
+A paper's number is usually **one run**, and comparing it with the interval
+of *our mean* is the wrong yardstick: that interval shrinks as $1/\sqrt{n}$,
+the paper's run does not. `prediction_interval`, `compare_to_paper`,
+`paired_difference`, `compare_arms` and `equivalence` are the comparisons a
+reproduction needs, each with its equation; the tests measure their error
+rates by simulation.
 
 Differences from the paper: not applicable (a method, not a paper); the
 interval says nothing about differences between *data sets* or *code*.
@@ -28,78 +32,19 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from torch import nn
+from paper2code.student_t import t_quantile
 
-__all__ = ["Interval", "eval_mode", "mean_ci", "over_seeds", "t_quantile"]
+if TYPE_CHECKING:  # torch only for the annotation: the statistics import without it
+    from torch import nn
 
-
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    tiny, c, d = 1e-300, 1.0, 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 300):
-        for num in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1.0 + num * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + num / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < 1e-15:
-            break
-    return h
+__all__ = [
+    "Interval", "Verdict", "compare_arms", "compare_to_paper", "equivalence", "eval_mode",
+    "mean_ci", "over_seeds", "paired_difference", "prediction_interval", "t_quantile",
+]
 
 
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularised incomplete beta function I_x(a, b)."""
-    if x <= 0.0 or x >= 1.0:
-        return 0.0 if x <= 0.0 else 1.0
-    log_front = (
-        math.lgamma(a + b)
-        - math.lgamma(a)
-        - math.lgamma(b)
-        + a * math.log(x)
-        + b * math.log1p(-x)
-    )
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(log_front) * _betacf(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
-
-
-def _t_cdf(t: float, df: float) -> float:
-    """P(T <= t) for t >= 0; t_quantile uses the symmetry for p < 1/2."""
-    # P(T <= t) = 1 - I_{df/(df+t²)}(df/2, 1/2) / 2 for t >= 0
-    return 1.0 - 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
-
-
-# --8<-- [start:t_quantile]
-def t_quantile(p: float, df: float) -> float:
-    """The ``p`` quantile of Student's t with ``df`` degrees of freedom.
-
-    Examples:
-        >>> round(t_quantile(0.975, 4), 3)
-        2.776
-    """
-    if not 0.0 < p < 1.0 or df <= 0:
-        raise ValueError(f"need 0 < p < 1 and df > 0, got p={p}, df={df}")
-    if p < 0.5:
-        return -t_quantile(1.0 - p, df)
-    lo, hi = 0.0, 1.0
-    while _t_cdf(hi, df) < p:  # bracket the quantile
-        lo, hi = hi, 2.0 * hi
-    for _ in range(200):  # bisection: the CDF is increasing
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if _t_cdf(mid, df) < p else (lo, mid)
-        if hi - lo <= 1e-13 * max(1.0, hi):
-            break
-    return 0.5 * (lo + hi)
-
-
-# --8<-- [end:t_quantile]
 
 
 # --8<-- [start:mean_ci]
@@ -111,6 +56,7 @@ class Interval:
     half_width: float
     n: int
     confidence: float
+    kind: str = "CI, Student t"  # or "prediction interval", "paired CI"
 
     @property
     def low(self) -> float:
@@ -128,7 +74,7 @@ class Interval:
         level = f"{100 * self.confidence:g}%"
         return (
             f"{self.mean:.{digits}f} ± {self.half_width:.{digits}f}"
-            f" ({level} CI, Student t, n={self.n})"
+            f" ({level} {self.kind}, n={self.n})"
         )
 
     __str__ = format
@@ -174,6 +120,201 @@ def over_seeds(
 
 
 # --8<-- [end:over_seeds]
+
+
+def _spread(xs: list[float]) -> tuple[float, float]:
+    n = len(xs)
+    mean = math.fsum(xs) / n
+    return mean, math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))
+
+
+def _runs(values: Iterable[float], what: str, least: int = 2) -> list[float]:
+    xs = [float(v) for v in values]
+    if len(xs) < least:
+        raise ValueError(f"{what} needs at least {least} runs, got {len(xs)}")
+    if not all(math.isfinite(x) for x in xs):
+        raise ValueError(f"{what}: every run must be a finite number, got {xs}")
+    return xs
+
+
+def _check_level(confidence: float) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+
+
+# --8<-- [start:prediction_interval]
+def prediction_interval(values: Iterable[float], confidence: float = 0.95) -> Interval:
+    r"""Where one more run would fall: the yardstick for a paper's single run.
+
+    $$\bar{x} \pm t_{1-\alpha/2,\,n-1}\; s\,\sqrt{1 + \tfrac{1}{n}} \tag{2}$$
+
+    A paper's number from one run carries the whole run-to-run spread $s$;
+    the confidence interval of *our mean*, Eq. (1), shrinks as $1/\sqrt{n}$
+    and would call a faithful reproduction wrong more often the more seeds we
+    run. Eq. (2) is for a new draw $x_{n+1}$: $x_{n+1} - \bar{x}$ has variance
+    $\sigma^2 (1 + 1/n)$.
+
+    Examples:
+        >>> print(prediction_interval([27.1, 27.5, 26.9, 27.4, 27.2]))
+        27.220 ± 0.726 (95% prediction interval, n=5)
+    """
+    _check_level(confidence)
+    xs = _runs(values, "a prediction interval")
+    mean, s = _spread(xs)
+    n = len(xs)
+    t = t_quantile(1.0 - (1.0 - confidence) / 2.0, n - 1)
+    return Interval(mean, t * s * math.sqrt(1.0 + 1.0 / n), n, confidence, "prediction interval")
+
+
+# --8<-- [end:prediction_interval]
+
+
+# --8<-- [start:paired_difference]
+def paired_difference(
+    a: Iterable[float], b: Iterable[float], confidence: float = 0.95
+) -> Interval:
+    r"""Mean of $d_i = a_i - b_i$ over the same seeds, with its Student-t interval, Eq. (1).
+
+    Pairing by seed removes what both arms share (the data order, the
+    initial weights a seed fixes), so the interval of the differences is
+    often far narrower than the two arms' intervals side by side, and two
+    overlapping intervals can still have a difference that excludes 0.
+    """
+    xs, ys = list(a), list(b)
+    if len(xs) != len(ys):
+        raise ValueError(f"paired arms need the same seeds: {len(xs)} runs against {len(ys)}")
+    d = _runs((x - y for x, y in zip(xs, ys, strict=True)), "a paired difference")
+    iv = mean_ci(d, confidence)
+    return Interval(iv.mean, iv.half_width, iv.n, confidence, "paired CI")
+
+
+# --8<-- [end:paired_difference]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a comparison fixed before the runs: a word, its interval, the rule."""
+
+    verdict: str
+    interval: Interval
+    criterion: str
+
+    @property
+    def n(self) -> int:
+        return self.interval.n
+
+    def format(self, digits: int = 3) -> str:
+        return f"{self.verdict}: {self.interval.format(digits)}; {self.criterion}"
+
+    __str__ = format
+
+
+# --8<-- [start:compare_to_paper]
+def compare_to_paper(
+    values: Iterable[float], paper: float, confidence: float = 0.95,
+    margin: float | None = None,
+) -> Verdict:
+    """Our ``n`` runs against the paper's single number, by the prediction interval, Eq. (2).
+
+    * ``"differs"``: the paper's value is outside the interval;
+    * ``"cannot tell"``: it is inside, but the interval is wider than
+      ``± margin``, the smallest difference that matters (stated before the
+      runs): our runs vary too much to rule such a difference out;
+    * ``"consistent"``: inside, and (with a margin) the interval is within it.
+
+    A faithful reproduction is called ``"differs"`` with probability
+    ``1 - confidence`` whatever ``n`` (the tests and the evaluation page
+    measure it by simulation).
+
+    Examples:
+        >>> compare_to_paper([27.1, 27.5, 26.9, 27.4, 27.2], 27.3).verdict
+        'consistent'
+        >>> compare_to_paper([27.1, 27.5, 26.9, 27.4, 27.2], 28.4).verdict
+        'differs'
+        >>> compare_to_paper([27.1, 27.5, 26.9, 27.4, 27.2], 27.3, margin=0.5).verdict
+        'cannot tell'
+    """
+    paper = float(paper)
+    pi = prediction_interval(values, confidence)
+    rule = f"the paper's {paper:g} inside the {100 * confidence:g}% prediction interval"
+    if margin is not None:
+        if not margin > 0:
+            raise ValueError(f"margin must be positive, got {margin}")
+        rule += f", which is within ±{margin:g}"
+    if paper not in pi:
+        word = "differs"
+    elif margin is not None and pi.half_width > margin:
+        word = "cannot tell"
+    else:
+        word = "consistent"
+    return Verdict(word, pi, rule)
+
+
+# --8<-- [end:compare_to_paper]
+
+
+# --8<-- [start:compare_arms]
+def compare_arms(
+    a: Iterable[float], b: Iterable[float], confidence: float = 0.95
+) -> Verdict:
+    """Arm ``a`` against arm ``b`` over the same seeds: ``"higher"``, ``"lower"`` or ``"cannot tell"``.
+
+    ``"higher"`` when the paired interval of ``a - b`` lies above 0,
+    ``"lower"`` when below. ``"cannot tell"`` is *not* evidence that the arms
+    are alike: that needs `equivalence` and a margin.
+
+    Examples:
+        >>> compare_arms([0.82, 0.80, 0.85, 0.79, 0.84], [0.70, 0.71, 0.69, 0.75, 0.72]).verdict
+        'higher'
+    """
+    iv = paired_difference(a, b, confidence)
+    word = "higher" if iv.low > 0 else "lower" if iv.high < 0 else "cannot tell"
+    rule = f"the {100 * confidence:g}% paired interval of the difference excludes 0"
+    return Verdict(word, iv, rule)
+
+
+# --8<-- [end:compare_arms]
+
+
+# --8<-- [start:equivalence]
+def equivalence(
+    a: Iterable[float], b: Iterable[float] | float = 0.0, *, margin: float,
+    alpha: float = 0.05,
+) -> Verdict:
+    r"""Two one-sided tests (TOST): is the mean difference within ``± margin``?
+
+    With $d_i = a_i - b_i$ over the same seeds (or $a_i - b$ for a number
+    ``b``), both $H_0: \mu_d \le -\delta$ and $H_0: \mu_d \ge \delta$ are
+    rejected at level $\alpha$ exactly when the $1 - 2\alpha$ interval of
+    the mean difference lies inside $(-\delta, \delta)$ (Schuirmann, 1987):
+
+    $$\bar{d} \pm t_{1-\alpha,\,n-1}\,\frac{s_d}{\sqrt{n}} \subset (-\delta, \delta) \tag{3}$$
+
+    ``"equivalent"`` then, else ``"not shown equivalent"``. A claim that a
+    choice "does not matter" is this test, with $\delta$ stated before the
+    runs; an interval of differences that merely contains 0 is not.
+
+    Examples:
+        >>> equivalence([0.51, 0.49, 0.50, 0.52, 0.50], [0.50, 0.50, 0.49, 0.51, 0.51],
+        ...             margin=0.02).verdict
+        'equivalent'
+    """
+    if not margin > 0:
+        raise ValueError(f"margin must be positive, got {margin}")
+    if not 0.0 < alpha < 0.5:
+        raise ValueError(f"alpha must be in (0, 0.5), got {alpha}")
+    xs = list(a)
+    if isinstance(b, int | float):
+        iv = mean_ci(_runs((x - b for x in xs), "an equivalence test"), 1.0 - 2.0 * alpha)
+    else:
+        iv = paired_difference(xs, b, 1.0 - 2.0 * alpha)
+    iv = Interval(iv.mean, iv.half_width, iv.n, iv.confidence, "CI of the difference")
+    inside = -margin < iv.low and iv.high < margin
+    rule = f"the {100 * (1 - 2 * alpha):g}% interval of the difference within ±{margin:g} (TOST, α={alpha:g})"
+    return Verdict("equivalent" if inside else "not shown equivalent", iv, rule)
+
+
+# --8<-- [end:equivalence]
 
 
 # --8<-- [start:eval_mode]
