@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_new(args.name, args.dir, args.description, args.paper, args.analysis)
         if args.command == "report":
-            from paper2code.pytest_plugin import run_report
+            from paper2code.report import run_report
 
             return run_report(args.rubric, args.markdown, args.pytest_args)
     except KeyboardInterrupt:
