@@ -24,7 +24,7 @@ import yaml
 
 from paper2code.rubric import Group, Leaf, Rubric, RubricError, load_rubric, parse_rubric
 
-__all__ = ["CATEGORIES", "SCORED", "export_rubric", "import_rubric", "score", "score_lines",
+__all__ = ["CATEGORIES", "SCORED", "export_rubric", "import_rubric", "run_rubric", "score", "score_lines",
            "to_paperbench", "to_yaml"]
 
 CATEGORIES = {"implementation": "Code Development", "execution": "Code Execution",
@@ -129,6 +129,24 @@ def export_rubric(path: str | Path, out: str | Path, force: bool = False) -> dic
     data = to_paperbench(load_rubric(path))
     _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", Path(out), force)
     return data
+
+
+def run_rubric(action: str, source: str, out: str, force: bool = False) -> int:
+    """The ``paper2code rubric import|export`` command: 0, or 2 with one line on stderr."""
+    import sys
+
+    try:
+        if action == "import":
+            rubric = import_rubric(source, out, force)
+            what = f"{len(rubric.leaves)} leaves"
+        else:
+            export_rubric(source, out, force)
+            what = f"{len(load_rubric(source).leaves)} leaves"
+    except RubricError as err:
+        print(f"paper2code rubric: error: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} ({what})")
+    return 0
 
 
 def score(tree: list[Group | Leaf], states: dict[str, str], kind: str | None = None) -> float | None:
