@@ -181,3 +181,13 @@ def test_report_without_pytest_says_so_in_one_line(monkeypatch, capsys):
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1
     assert "pytest is not installed" in captured.err and "uv add --dev pytest" in captured.err
+
+
+def test_the_markdown_row_names_the_code_and_counts_no_stub():
+    leaf = Leaf("eq-1", "implementation", "y = 2x", "Eq. (1)", code="pkg.mod.fn")
+    card = Scorecard(parse_rubric({"paper": {"title": "T"}, "items": []}), [])
+    from paper2code.scorecard import Row
+
+    card.rows = [Row(leaf, {"tests/t.py::test_a": "passed", "tests/t.py::stub": "not implemented"})]
+    md = card.render_markdown()
+    assert "| `eq-1` | y = 2x (Eq. (1)) | `pkg.mod.fn` | `t.py::test_a` | ✅ **verified** |" in md
