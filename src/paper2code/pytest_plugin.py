@@ -111,9 +111,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         path, ids = found
         for leaf_id in [i for m in item.iter_markers("paper") for i in m.args]:
             if leaf_id not in ids:
-                config.stash[_STATE]["unknown"].append(
+                # in the reports, so that pytest-xdist's controller sees it too
+                item.user_properties.append(("paper_unknown", (
                     f"{item.nodeid}: @pytest.mark.paper names {leaf_id!r}, which is not a leaf "
-                    f"of {Path(path).name} (pruned?); the test ran, the link is ignored")
+                    f"of {Path(path).name} (pruned?); the test ran, the link is ignored")))
         item.user_properties.append(("paper_links", [path, ids]))
 
 
@@ -263,6 +264,9 @@ class _Recorder:
                 path, ids = value
                 entry = state["links"].setdefault(path, {}).setdefault(report.nodeid, (ids, {}))
                 entry[1][report.when] = _outcome(report)
+            elif name == "paper_unknown" and report.when == "setup":
+                if value not in state["unknown"]:
+                    state["unknown"].append(value)
             elif name == "paper_result" and report.when == "call":
                 path, leaf_id, ours = value
                 state["results"].setdefault(path, {})[leaf_id] = ours
