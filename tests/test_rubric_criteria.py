@@ -161,9 +161,9 @@ def test_states_stubs_deviations_and_a_failed_result_with_its_numbers():
     assert leaf_state(dev, {"stub": "not implemented"}, None)[0] == "not implemented"
     assert leaf_state(dev, {"t": "passed", "stub": "not implemented"}, None)[0] == "deviation"
     assert leaf_state(dev, {"t": "not run"}, None) == ("not run", "linked tests deselected")
-    rel = Leaf("r", "result", "0.9", "T1", value=0.9, tolerance={"rel": 0.01})
+    rel = Leaf("r", "result", "0.9", "T1", value=0.9, tolerance={"rel": 0.01}, spread=0.02)
     assert leaf_state(rel, {"t": "failed"}, 0.85) == (
-        "failed", "1 of 1 linked tests failed; ours 0.85 vs paper 0.9: off by -0.05 (-5.6%), "
+        "failed", "1 of 1 linked tests failed; ours 0.85 vs paper 0.9 ± 0.02: off by -0.05 (-5.6%), "
         "tolerance ±1% (relative, ±0.009)")
 
 

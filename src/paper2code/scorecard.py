@@ -119,7 +119,8 @@ def leaf_state(
         verdict = "consistent" if word == want else "cannot tell" if word in (
             "cannot tell", "not shown equivalent") else "off"
     elif ours is not None and leaf.value is not None:
-        numbers = f"ours {ours:.4g} vs paper {leaf.value:.4g}"
+        spread = f" ± {leaf.spread:.4g}" if leaf.spread is not None else ""
+        numbers = f"ours {ours:.4g} vs paper {leaf.value:.4g}{spread}"
         if leaf.tolerance:
             ok, gap = leaf.compare(ours)
             numbers, verdict = f"{numbers}: {gap}", "within tolerance" if ok else "off"
