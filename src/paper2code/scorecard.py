@@ -106,7 +106,8 @@ def leaf_state(
             ``not implemented`` (skipped with that reason: a stub) or
             ``not run`` (deselected), for every test linked to the leaf.
         ours: Our value for a result leaf, recorded by the test; or None.
-        values, baseline: Per-seed runs for a leaf with a ``criterion``.
+        values: Per-seed runs for a leaf with a ``criterion``.
+        baseline: The baseline arm's runs over the same seeds, if any.
     """
     if leaf.status == "out-of-scope":
         return "out of scope", leaf.reason
