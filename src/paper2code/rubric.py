@@ -124,9 +124,7 @@ def _leaf(node: dict, at: str, group: str) -> Leaf:
     if node.get("value") is not None:
         leaf.value = _number(node["value"], f"{at} ({leaf.id}).value")
     tol = node.get("tolerance")
-    graded = node.get("status") != "out-of-scope"
-    if kind == "result" and leaf.value is not None and tol is None and graded:
-        raise RubricError(f"{at} ({leaf.id}): a result leaf with a value needs a tolerance")
+    # A result leaf may lack a tolerance: `analyze` writes none, the reader states one before the run.
     if tol is not None:
         if not isinstance(tol, dict) or not tol or set(tol) - {"abs", "rel"}:
             raise RubricError(f"{at} ({leaf.id}).tolerance: expected {{abs: x}} and/or {{rel: x}}")
