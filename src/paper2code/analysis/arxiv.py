@@ -30,14 +30,18 @@ import io
 import os
 import re
 import tarfile
+import threading
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 
 from paper2code.analysis.convert import PaperError, _looks_like_text
 
-__all__ = ["ARXIV_URL", "analyze_arxiv", "arxiv_id", "cache_dir", "fetch", "main_tex", "read_source"]
+__all__ = ["ARXIV_URL", "analyze_arxiv", "arxiv_id", "cache_dir", "fetch", "main_tex", "read_source", "stand_in"]
 
 ARXIV_URL = "https://arxiv.org"
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
@@ -249,3 +253,37 @@ def analyze_arxiv(ident: str, progress=None):
     tables = [{**t, **read.pop(str(t.get("number")), {})} for t in outline.tables]
     outline.tables = tables + list(read.values()) + [t for t in cells if not t.get("number")]
     return Analysis(conversion, outline, render_checklist(outline, f"arXiv:{ident}"), arxiv=ident)
+
+
+@contextmanager
+def stand_in(papers: dict[str, tuple[bytes, bytes]]) -> Iterator[str]:
+    """A stand-in for arXiv on 127.0.0.1, for tests and examples; yields its base URL.
+
+    ``papers`` maps an id to its (e-print, PDF) bytes; any other path is a 404.
+    Point ``PAPER2CODE_ARXIV_URL`` at the URL it yields.
+    """
+    routes = {f"/{route}/{ident}": data for ident, pair in papers.items()
+              for route, data in zip(("e-print", "pdf"), pair, strict=True)}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = routes.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
