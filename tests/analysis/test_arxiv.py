@@ -172,3 +172,15 @@ def test_main_tex_is_the_file_with_a_document():
         main_tex({"macros.tex": "\\newcommand{\\x}{y}"})
     assert arxiv_id("https://arxiv.org/abs/hep-th/9901001v1") == "hep-th/9901001v1"
     assert arxiv_id("paper.pdf") is None
+
+
+def test_new_from_the_arxiv_analysis_seeds_stubs_for_the_tree(fetched, tmp_path):
+    from paper2code.scaffold import create_project
+
+    project = create_project("dma_repro", tmp_path / "dma_repro", analysis=fetched / "out")
+    stubs = (project / "tests/test_paper.py").read_text()
+    compile(stubs, "test_paper.py", "exec")
+    for leaf in ("eq-2", "alg-1", "claim-2-1", "hp-warmup_steps"):
+        assert f'@pytest.mark.paper("{leaf}")' in stubs
+    assert r"r_t = M_t q_t / \sqrt{d_k}" in (project / "docs/ALGORITHMS.md").read_text()
+    assert "  warmup_steps: 4000" in (project / "configs/paper.yaml").read_text()

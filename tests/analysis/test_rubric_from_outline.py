@@ -38,6 +38,8 @@ def test_the_sample_paper_tree_by_contribution(analysis):
     assert method["alg-1"]["weight"] > method["eq-1"]["weight"] > 1
     claim = tree["items"][2]["children"][0]
     assert claim["id"] == "claim-3-1" and claim["text"].startswith("We use h = 8 attention heads")
+    pdf = analysis.conversion.kind == "pdf"
+    assert claim["where"] == ("p. 2, §3 Architecture, line 59" if pdf else "§3 Architecture, line 88")
     setup = [leaf["id"] for leaf in tree["items"][0]["children"]]
     assert setup[0] == "hp-n" and "hp-warmup_steps" in setup
     for node in nodes(tree["items"]):

@@ -3,10 +3,12 @@
 One module per concern:
 
 * `paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
+* `paper2code.analysis.arxiv`: ``arXiv:ID``, the LaTeX source and PDF fetched and cached;
 * `paper2code.analysis.extract`, `paper2code.analysis.latex` and
   `paper2code.analysis.hyperparameters`: the structured outline;
 * `paper2code.analysis.checklist`: the checklist as Markdown;
-* `paper2code.analysis.rubric`: the rubric (``rubric.yaml``) the scorecard grades.
+* `paper2code.analysis.rubric` and `paper2code.analysis.claims`: the rubric
+  (``rubric.yaml``), a weighted tree by contribution, that the scorecard grades.
 
 `analyze` ties them together, and ``paper2code analyze`` is its command.
 """

@@ -180,6 +180,10 @@ def rubric_from_outline(outline: Outline | dict, arxiv: str = "", text: str | No
     section = _Sections(data.get("sections", []))
     found = sentences(text) if text else []
     methods: dict[str, dict] = {}  # section key -> group
+    pages = _pages(text)
+
+    def at(line: int) -> dict:
+        return {"page": pages[line - 1] if pages else None, "section": _inner(section, line), "line": line}
 
     def method(line: int | None) -> dict:
         _, key, top = section(line)
@@ -207,13 +211,12 @@ def rubric_from_outline(outline: Outline | dict, arxiv: str = "", text: str | No
         counts[key] = counts.get(key, 0) + 1
         leaf = _leaf(f"claim-{_slug(key)}-{counts[key]}", "implementation",
                      {"method": _METHOD, "setup": _SETUP, "data": _DATA}[role], sentence,
-                     _where({"location": {"section": _inner(section, line), "line": line}}))
+                     _where({"location": at(line)}))
         target = method(line)["children"] if role == "method" else setup_claims if role == "setup" else data_leaves
         target.append(leaf)
     for name, line, sentence in datasets([s for s in found if section(s[0])[0] != "other"]):
         data_leaves.insert(0, _leaf(f"data-{_slug(name)}", "implementation", "Dataset and Model Acquisition",
-                                    f"{name}: {sentence}", _where({"location": {"section": _inner(section, line),
-                                                                                "line": line}})))
+                                    f"{name}: {sentence}", _where({"location": at(line)})))
     for h in data.get("hyperparameters", []):
         leaf = _leaf(f"hp-{_slug(h['name'])}", "implementation", _SETUP, f"{h['name']} = {h['value']}", _where(h))
         if h.get("numeric") is not None:
@@ -249,6 +252,19 @@ def rubric_from_outline(outline: Outline | dict, arxiv: str = "", text: str | No
 
 def _inner(section: _Sections, line: int) -> str:
     return next((t for start, t in reversed(section.starts) if start <= line), "")
+
+
+def _pages(text: str | None) -> list[int] | None:
+    """The page of each line of a PDF's text (its page marks and form feeds); None for other text."""
+    if not text or ("<!-- page " not in text and "\f" not in text):
+        return None
+    pages, page = [], 1
+    for line in text.split("\n"):
+        if m := re.match(r"^<!-- page (\d+) -->$", line):
+            page = int(m.group(1))
+        pages.append(page)
+        page += line.count("\f")
+    return pages
 
 
 def _unique(nodes: list[dict], seen: dict[str, int] | None = None) -> None:
