@@ -106,7 +106,7 @@ def is_claim(sentence: str) -> bool:
     """A sentence that tells the implementer what to do (or not to do).
 
     Examples:
-        >>> is_claim("We use h = 8 attention heads."), is_claim("Attention is a function.")
+        >>> is_claim("We use h = 8 parallel attention heads."), is_claim("Attention is a function of Q, K, V.")
         (True, False)
         >>> is_claim("The soft-target gradients must be multiplied by T^2.")
         True
@@ -153,7 +153,8 @@ def own_names(title: str, found: list[tuple[int, str]]) -> list[str]:
     """Names the paper gives its own method: ``ours``, the title's, the acronyms it coins.
 
     From the title: a one-word name before a colon (``ZeRO: Memory
-    Optimizations…``) and the acronym of its capitalised words. From the
+    Optimizations…``), or the acronym of a capitalised phrase before one
+    (``Decayed Memory Attention: …``). From the
     prose: an acronym in parentheses after a phrase that shares a word with
     the title (``deep residual nets (ResNets)`` for *Deep Residual Learning*).
 
@@ -170,7 +171,7 @@ def own_names(title: str, found: list[tuple[int, str]]) -> list[str]:
         names.append(head)
     words = re.findall(r"[A-Za-z][\w-]*", head)
     caps = [w for w in words if w[0].isupper() and w.lower() not in _STOPWORDS]
-    if len(caps) >= 2 and len(caps) == len([w for w in words if w.lower() not in _STOPWORDS]):
+    if ":" in title and len(caps) >= 2 and len(caps) == len([w for w in words if w.lower() not in _STOPWORDS]):
         names.append("".join(w[0] for w in caps))
     title_words = {w.lower().rstrip("s") for w in re.findall(r"[A-Za-z]+", title)} - _STOPWORDS
     for _, sentence in found:
