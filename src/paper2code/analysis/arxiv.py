@@ -41,7 +41,7 @@ from pathlib import Path, PurePosixPath
 
 from paper2code.analysis.convert import PaperError, _looks_like_text
 
-__all__ = ["ARXIV_URL", "analyze_arxiv", "arxiv_id", "cache_dir", "fetch", "main_tex", "read_source", "stand_in"]
+__all__ = ["ARXIV_URL", "analyze_arxiv", "arxiv_id", "cache_dir", "fetch", "main_tex", "read_source", "stand_in", "tex_files"]
 
 ARXIV_URL = "https://arxiv.org"
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
@@ -134,7 +134,7 @@ def _line(err: object) -> str:
     return (str(err).strip().splitlines() or [type(err).__name__])[0].rstrip(": ")[:160]
 
 
-def _tex_files(data: bytes) -> dict[str, str] | None:
+def tex_files(data: bytes) -> dict[str, str] | None:
     """The ``.tex`` files of an e-print (name -> text), None for a PDF; PaperError if unreadable."""
     if data.startswith(b"\x1f\x8b"):
         try:
@@ -215,7 +215,7 @@ def _inlined(m: re.Match[str], find, inline, depth: int) -> str:
 def read_source(path: Path) -> str | None:
     """The LaTeX of a cached e-print, None if it is a PDF; PaperError (and removed) if unreadable."""
     try:
-        files = _tex_files(path.read_bytes())
+        files = tex_files(path.read_bytes())
         return None if files is None else main_tex(files)
     except PaperError:
         path.unlink(missing_ok=True)
