@@ -86,9 +86,13 @@ def test_own_results_become_result_leaves_without_a_tolerance(outline):
     data = copy.deepcopy(outline.to_dict())
     data["authors"] = ["A. Author"]  # keys the rubric does not read are tolerated
     data["tables"] = copy.deepcopy(RESULTS)
+    experiments = next(s["location"]["line"] for s in data["sections"] if s["text"].endswith("Experiments"))
+    data["figures"] = [{"text": "Figure 3", "number": "3", "location": {"line": experiments + 1}},
+                       {"text": "Figure 1", "number": "1", "location": {"line": 2}}]  # in the title: no run
     tree = rubric_from_outline(data, arxiv="0000.00000")
     assert [g["id"] for g in tree["items"]][-2:] == ["experiments", "results"]
-    assert [leaf["id"] for leaf in tree["items"][-2]["children"]] == ["exec-table-2"]  # not the set-up table
+    # a run per results table (not the set-up table) and per figure first shown in the experiments
+    assert [leaf["id"] for leaf in tree["items"][-2]["children"]] == ["exec-table-2", "exec-figure-3"]
     rubric = parse_rubric(tree)
     results = [leaf for leaf in rubric.leaves if leaf.kind == "result"]
     # DMA's own rows (the title's acronym), not ByteNet's (cited) nor the baseline's

@@ -13,7 +13,8 @@ A weighted tree organised by contribution, as PaperBench's expert rubrics are
   (``claim-S-K``: "we use", "must", "multiply by"… see
   `paper2code.analysis.claims`);
 * ``experiments`` (weight 2): one execution leaf per results table
-  (``exec-table-N``), the run that produces it;
+  (``exec-table-N``) and per figure first referred to in an experiment
+  section (``exec-figure-N``): the run that produces it;
 * ``results`` (weight 3): per results table, a result leaf for each number
   the paper reports for its *own* method (``tab-N-ROW-COLUMN``), with the
   ``value`` and, where the cell prints one, its ``spread`` (``4.2 ± 0.2``,
@@ -235,6 +236,12 @@ def rubric_from_outline(outline: Outline | dict, arxiv: str = "", text: str | No
         if own:
             results.append({"id": f"results-table-{_slug(number)}", "title": f"Table {number}: {caption[:80]}",
                             "weight": 1, "children": own})
+    for fig in data.get("figures", []):  # a figure first referred to in an experiment section: a run
+        line = (fig.get("location") or {}).get("line")
+        if fig.get("number") and section(line)[0] == "experiment":
+            runs.append(_leaf(f"exec-figure-{_slug(fig['number'])}", "execution", _EVAL,
+                              f"Run the experiment that produces Figure {fig['number']}",
+                              _where(fig, f"Figure {fig['number']}, first referred to")))
     items = [
         {"id": "data", "title": "Data", "weight": WEIGHTS["data"], "children": data_leaves},
         {"id": "setup", "title": "Set-up: hyperparameters and training", "weight": WEIGHTS["setup"],
