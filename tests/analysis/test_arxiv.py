@@ -57,6 +57,7 @@ ROUTES = {
     "/e-print/2401.00002v2": gzip.compress(TEX.encode()),
     "/e-print/2401.00003": gzip.compress(b"\x00\x01 not a tar" * 100)[:-40],  # truncated gzip
     "/e-print/2401.00004": gzip.compress(broken_tar()),  # a gzip that holds a broken tar
+    "/e-print/2401.00005": sample_paper("pdf").read_bytes(),  # submitted as a PDF: no LaTeX
 }
 PDF = sample_paper("pdf").read_bytes()
 
@@ -184,3 +185,11 @@ def test_new_from_the_arxiv_analysis_seeds_stubs_for_the_tree(fetched, tmp_path)
         assert f'@pytest.mark.paper("{leaf}")' in stubs
     assert r"r_t = M_t q_t / \sqrt{d_k}" in (project / "docs/ALGORITHMS.md").read_text()
     assert "  warmup_steps: 4000" in (project / "configs/paper.yaml").read_text()
+
+
+def test_a_paper_submitted_as_pdf_is_analysed_from_its_pdf(arxiv, run):
+    result = run("arXiv:2401.00005", "-o", arxiv / "out", cwd=arxiv)
+    assert result.returncode == 0, result.stderr
+    assert "arXiv:2401.00005 has no LaTeX source; analysing its PDF" in result.stderr
+    rubric = load_rubric(arxiv / "out/rubric.yaml")
+    assert rubric.arxiv == "2401.00005" and rubric.leaf("eq-2").text == "rt = Mt qt / √dk"
