@@ -58,6 +58,8 @@ ROUTES = {
     "/e-print/2401.00003": gzip.compress(b"\x00\x01 not a tar" * 100)[:-40],  # truncated gzip
     "/e-print/2401.00004": gzip.compress(broken_tar()),  # a gzip that holds a broken tar
     "/e-print/2401.00005": sample_paper("pdf").read_bytes(),  # submitted as a PDF: no LaTeX
+    "/e-print/2401.00006": gzip.compress(TEX.encode()),
+    "/pdf/2401.00006": b"<!doctype html><title>Just a moment...</title>",  # a page, not the PDF
 }
 PDF = sample_paper("pdf").read_bytes()
 
@@ -67,7 +69,7 @@ class Arxiv(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 - http.server's name
         Arxiv.hits.append(self.path)
-        body = ROUTES.get(self.path) or (PDF if self.path.startswith("/pdf/24") else None)
+        body = ROUTES.get(self.path, PDF if self.path.startswith("/pdf/24") else None)
         if body is None:
             self.send_error(404)
             return
@@ -152,6 +154,7 @@ def test_a_single_gzipped_tex_in_every_spelling(arxiv, ref, monkeypatch):
     ("arXiv:2401.00004", None, "corrupt source archive: not a readable tar file"),
     ("arXiv:2401.00001", "http://127.0.0.1:9", "cannot reach arXiv at http://127.0.0.1:9/e-print/2401.00001"),
     ("arXiv:not-an-id", None, "'not-an-id' is not an arXiv id"),
+    ("arXiv:2401.00006", None, "arXiv sent something that is not a PDF for 2401.00006"),
 ])
 def test_bad_inputs_get_one_line_exit_2_and_nothing_written(arxiv, run, ref, url, message, monkeypatch):
     if url:

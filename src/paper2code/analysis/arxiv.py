@@ -19,8 +19,8 @@ The main file is the ``.tex`` with both ``\documentclass`` and
 
 Every failure is a `PaperError` with one line for the user: arXiv
 unreachable (with the PDF path as the way round), an id arXiv does not know,
-an archive that is not one. A download that turns out unreadable is removed
-from the cache.
+an archive that is not one, a PDF that is not one. Both downloads are
+checked before either is cached, so a failure leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ ARXIV_URL = "https://arxiv.org"
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
 _OLD_ID = r"[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?"
 _ID = re.compile(rf"(?:{_NEW_ID}|{_OLD_ID})")
-_URL = re.compile(rf"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|e-print)/(?P<id>{_ID.pattern})(?:\.pdf)?/?")
+_URL = re.compile(rf"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|e-print)/(?P<id>{_ID.pattern})(?:\.pdf)?/?")
 _MAX_TEX_BYTES = 20_000_000  # one .tex larger than this is not a paper
 
 
@@ -58,8 +58,8 @@ def arxiv_id(paper: str) -> str | None:
 
     Examples:
         >>> [arxiv_id(p) for p in ("arXiv:1512.03385", "https://arxiv.org/abs/1706.03762v7",
-        ...                        "https://arxiv.org/pdf/1706.03762.pdf", "paper.pdf")]
-        ['1512.03385', '1706.03762v7', '1706.03762', None]
+        ...                        "https://arxiv.org/pdf/1706.03762.pdf", "arxiv.org/abs/2106.09685", "paper.pdf")]
+        ['1512.03385', '1706.03762v7', '1706.03762', '2106.09685', None]
     """
     text = paper.strip()
     if text[:6].lower() == "arxiv:":
@@ -83,7 +83,7 @@ def _download(url: str, ident: str, what: str) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "paper2code (https://arxiv.org/help/api)"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read()
+            data = response.read()
     except urllib.error.HTTPError as err:
         if err.code == 404:
             raise PaperError(f"arXiv has no paper {ident} ({what}: HTTP 404 from {url})") from None
@@ -93,32 +93,43 @@ def _download(url: str, ident: str, what: str) -> bytes:
         reason = _line(getattr(err, "reason", err))
         raise PaperError(f"cannot reach arXiv at {url} ({reason}); offline? download the PDF "
                          f"and run `paper2code analyze PAPER.pdf`") from None
-
-
-def _cached(folder: Path, name: str, url: str, ident: str, what: str) -> Path:
-    """The file ``folder/name``, downloaded from ``url`` unless already there."""
-    path = folder / name
-    if path.is_file() and path.stat().st_size:
-        return path
-    data = _download(url, ident, what)
     if not data:
         raise PaperError(f"arXiv sent an empty {what} for {ident} ({url})")
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    return data
+
+
+def _store(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_bytes(data)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return path
 
 
-def fetch(ident: str, what: str) -> Path:
-    """The cached ``"source"`` (e-print) or ``"PDF"`` of ``ident``, downloaded if missing."""
-    base = os.environ.get("PAPER2CODE_ARXIV_URL", ARXIV_URL).rstrip("/")
+def fetch(ident: str) -> tuple[Path, Path]:
+    """The cached e-print (source) and PDF of ``ident``, downloaded if missing.
+
+    Both are downloaded and checked (the source unpacks to a main ``.tex``
+    or is a PDF; the PDF is one) before either is written, so a failure
+    leaves nothing in the cache.
+    """
     folder = cache_dir() / "arxiv" / ident.replace("/", "_")
-    name, route = ("e-print", "e-print") if what == "source" else ("paper.pdf", "pdf")
-    return _cached(folder, name, f"{base}/{route}/{ident}", ident, what)
+    source, pdf = folder / "e-print", folder / "paper.pdf"
+    if source.is_file() and pdf.is_file():
+        return source, pdf
+    base = os.environ.get("PAPER2CODE_ARXIV_URL", ARXIV_URL).rstrip("/")
+    source_data = _download(f"{base}/e-print/{ident}", ident, "source")
+    files = tex_files(source_data)
+    if files is not None:
+        main_tex(files)
+    pdf_data = _download(f"{base}/pdf/{ident}", ident, "PDF")
+    if not pdf_data.startswith(b"%PDF-"):  # e.g. an HTML page in its place
+        raise PaperError(f"arXiv sent something that is not a PDF for {ident}; try again later")
+    _store(source, source_data)
+    _store(pdf, pdf_data)
+    return source, pdf
 
 
 def _safe(name: str) -> str | None:
@@ -213,15 +224,9 @@ def _inlined(m: re.Match[str], find, inline, depth: int) -> str:
 
 
 def read_source(path: Path) -> str | None:
-    """The LaTeX of a cached e-print, None if it is a PDF; PaperError (and removed) if unreadable."""
-    try:
-        files = tex_files(path.read_bytes())
-        return None if files is None else main_tex(files)
-    except PaperError:
-        path.unlink(missing_ok=True)
-        if not any(path.parent.iterdir()):
-            path.parent.rmdir()
-        raise
+    """The LaTeX of a cached e-print, None if it is a PDF; PaperError if unreadable."""
+    files = tex_files(path.read_bytes())
+    return None if files is None else main_tex(files)
 
 
 def analyze_arxiv(ident: str, progress=None):
@@ -237,9 +242,8 @@ def analyze_arxiv(ident: str, progress=None):
     from paper2code.analysis.convert import Conversion, clean_text
     from paper2code.analysis.extract import extract_outline
 
-    source = fetch(ident, "source")
+    source, pdf = fetch(ident)
     tex = read_source(source)
-    pdf = fetch(ident, "PDF")
     from_pdf = analyze(pdf, progress)
     if tex is None:
         if progress is not None:
