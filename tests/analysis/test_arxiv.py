@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import tarfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -133,7 +134,8 @@ def test_a_second_run_reads_the_cache_without_the_network(fetched, monkeypatch, 
     monkeypatch.setenv("PAPER2CODE_ARXIV_URL", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("PAPER2CODE_CACHE", str(fetched / "cache"))
     assert main(["analyze", "https://arxiv.org/abs/2401.00001", "--json"]) == 0
-    assert r"\sqrt{d_k}" in capfd.readouterr().out
+    outline = json.loads(capfd.readouterr().out)
+    assert outline["equations"][1]["latex"] == r"r_t = M_t q_t / \sqrt{d_k}"
 
 
 @pytest.mark.parametrize("ref", ["arXiv:2401.00002v2", "https://arxiv.org/pdf/2401.00002v2",
@@ -196,3 +198,21 @@ def test_a_paper_submitted_as_pdf_is_analysed_from_its_pdf(arxiv, run):
     assert "arXiv:2401.00005 has no LaTeX source; analysing its PDF" in result.stderr
     rubric = load_rubric(arxiv / "out/rubric.yaml")
     assert rubric.arxiv == "2401.00005" and rubric.leaf("eq-2").text == "rt = Mt qt / √dk"
+
+
+def test_tables_come_from_the_pdf_where_it_reads_their_cells(fetched, monkeypatch):
+    """The LaTeX path only sees references to tables; the PDF's reading adds their cells."""
+    import paper2code.analysis as analysis
+    from paper2code.analysis.arxiv import analyze_arxiv
+
+    read = {"number": "1", "caption": "Table 1. Hyperparameters", "header": ["Parameter", "Value"],
+            "rows": [["Heads", "8"]], "setup": True, "location": {"page": 2, "section": "4", "line": 9}}
+    extra = {**read, "number": "7", "rows": [["DMA", "91.0"]], "setup": False, "text": "Table 7", "mentions": 0}
+    pdf = analysis.analyze(sample_paper("pdf"))
+    pdf.outline.tables = [read, extra, {**extra, "number": None}]
+    monkeypatch.setattr(analysis, "analyze", lambda *args, **kwargs: pdf)
+    monkeypatch.setenv("PAPER2CODE_ARXIV_URL", "http://127.0.0.1:9")  # from the cache
+    monkeypatch.setenv("PAPER2CODE_CACHE", str(fetched / "cache"))
+    tables = analyze_arxiv("2401.00001").outline.tables
+    assert [(t["number"], t.get("rows"), t["mentions"]) for t in tables] == [
+        ("1", [["Heads", "8"]], 2), ("7", [["DMA", "91.0"]], 0), (None, [["DMA", "91.0"]], 0)]
