@@ -76,13 +76,15 @@ COMMANDS: tuple[Command, ...] = (
         "convert a paper and write its implementation checklist",
         "Convert PAPER (.pdf, .html, .docx, .tex, .md, or an arXiv source bundle .tar.gz) "
         "to Markdown and extract its outline: algorithms, definitions, numbered equations, "
-        "architecture, hyperparameters and sections. Writes OUTDIR/paper.md (cleaned), "
-        "OUTDIR/checklist.md and OUTDIR/rubric.yaml (and OUTDIR/paper.raw.md with --raw).",
+        "architecture, hyperparameters and sections. PAPER may be arXiv:ID or an arxiv.org "
+        "URL: its LaTeX source and PDF are then fetched (and cached) from arXiv. Writes "
+        "OUTDIR/paper.md (cleaned), OUTDIR/checklist.md and OUTDIR/rubric.yaml, a weighted "
+        "tree (and OUTDIR/paper.raw.md with --raw).",
         (
-            Argument(("paper",), "the paper to analyse", metavar="PAPER"),
+            Argument(("paper",), "the paper to analyse: a file, arXiv:ID or an arxiv.org URL", metavar="PAPER"),
             Argument(
                 ("-o", "--output"),
-                "folder for the outputs (default: PAPER-STEM-analysis; none with --json alone)",
+                "folder for the outputs (default: PAPER-STEM-analysis or ID-analysis; none with --json alone)",
                 metavar="OUTDIR",
             ),
             Argument(("--json",), "print the outline as JSON on stdout", options={"action": "store_true"}),

@@ -173,3 +173,48 @@ def test_the_recording_on_the_phase_1_page_matches_a_fresh_run(analyses):
     fresh = record(paper, analyses["1706.03762"])
     recorded = json.loads(RECORD.read_text())
     assert fresh == recorded, "re-record: uv run python -m paper2code.analysis.record " + str(paper)
+
+
+def _rubric_nodes(items):
+    for node in items:
+        yield node
+        yield from _rubric_nodes(node.get("children", []))
+
+
+def test_the_rubric_tree_of_every_paper(analyses):
+    """Groups by contribution in order, positive weights, no made-up tolerance, and it loads."""
+    from paper2code.analysis.rubric import rubric_from_outline
+    from paper2code.rubric import parse_rubric
+
+    order = {"data": 0, "setup": 1, "method": 2, "experiments": 3, "results": 4}
+    for name, result in analyses.items():
+        tree = rubric_from_outline(result.outline, name, result.conversion.text)
+        ranks = [order[g["id"].split("-")[0]] for g in tree["items"]]
+        assert ranks == sorted(ranks) and {1, 2} <= set(ranks), (name, [g["id"] for g in tree["items"]])
+        for node in _rubric_nodes(tree["items"]):
+            assert isinstance(node["weight"], int | float) and node["weight"] > 0, (name, node["id"])
+            assert "tolerance" not in node, (name, node["id"])
+        assert parse_rubric(tree).arxiv == name
+
+
+# Read from the PDFs: numbers each paper reports for its own method (Table, value),
+# and numbers of its baselines in the same tables, which must not be result leaves.
+OWN_RESULTS = {
+    "1512.03385": {"own": [("2", 27.88), ("2", 25.03), ("4", 3.57)],  # ResNet-18/34 top-1; ResNet top-5
+                   "baselines": [("2", 27.94), ("2", 28.54), ("4", 7.32), ("4", 6.66), ("4", 4.82)]},
+    "1706.03762": {"own": [("2", 27.3), ("2", 38.1), ("2", 28.4), ("2", 41.8)],  # base/big BLEU EN-DE, EN-FR
+                   "baselines": [("2", 23.75), ("2", 24.6), ("2", 25.16), ("2", 26.36)]},
+}
+
+
+@pytest.mark.parametrize("name", OWN_RESULTS)
+def test_result_leaves_are_the_papers_own_numbers_not_the_baselines(analyses, name):
+    from paper2code.analysis.rubric import rubric_from_outline
+
+    tree = rubric_from_outline(analyses[name].outline, name, analyses[name].conversion.text)
+    results = {(leaf["id"].split("-")[1], leaf["value"]) for leaf in _rubric_nodes(tree["items"])
+               if leaf.get("kind") == "result"}
+    assert set(OWN_RESULTS[name]["own"]) <= results
+    assert not set(OWN_RESULTS[name]["baselines"]) & results
+    runs = [leaf["id"] for leaf in _rubric_nodes(tree["items"]) if leaf.get("kind") == "execution"]
+    assert "exec-table-2" in runs

@@ -3,10 +3,12 @@
 One module per concern:
 
 * `paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
+* `paper2code.analysis.arxiv`: ``arXiv:ID``, the LaTeX source and PDF fetched and cached;
 * `paper2code.analysis.extract`, `paper2code.analysis.latex` and
   `paper2code.analysis.hyperparameters`: the structured outline;
 * `paper2code.analysis.checklist`: the checklist as Markdown;
-* `paper2code.analysis.rubric`: the rubric (``rubric.yaml``) the scorecard grades.
+* `paper2code.analysis.rubric` and `paper2code.analysis.claims`: the rubric
+  (``rubric.yaml``), a weighted tree by contribution, that the scorecard grades.
 
 `analyze` ties them together, and ``paper2code analyze`` is its command.
 """
@@ -35,6 +37,7 @@ class Analysis:
     conversion: Conversion
     outline: Outline
     checklist: str
+    arxiv: str = ""  # the arXiv id, for a paper fetched from arXiv
 
 
 def sample_paper(kind: str = "pdf") -> Path:
@@ -91,7 +94,7 @@ def write_outputs(analysis: Analysis, outdir: Path, raw: bool = False) -> list[P
     contents = {
         "paper.md": analysis.conversion.text,
         "checklist.md": analysis.checklist,
-        "rubric.yaml": rubric_yaml(analysis.outline),
+        "rubric.yaml": rubric_yaml(analysis.outline, analysis.arxiv, analysis.conversion.text),
     }
     if raw:
         contents["paper.raw.md"] = analysis.conversion.stock()
@@ -116,12 +119,18 @@ def write_outputs(analysis: Analysis, outdir: Path, raw: bool = False) -> list[P
 
 def run_analyze(paper: str, outdir: str | None, as_json: bool, force: bool, raw: bool = False) -> int:
     """The ``paper2code analyze`` command; returns the exit code."""
-    target = Path(outdir) if outdir else (None if as_json else Path(f"{Path(paper).stem}-analysis"))
+    def progress(msg: str) -> None:  # to stderr only: stdout may be JSON
+        print(f"paper2code analyze: {msg}", file=sys.stderr, flush=True)
+
     try:
+        from paper2code.analysis.arxiv import analyze_arxiv, arxiv_id
+
+        ident = arxiv_id(paper)
+        stem = ident.replace("/", "_") if ident else Path(paper).stem
+        target = Path(outdir) if outdir else (None if as_json else Path(f"{stem}-analysis"))
         if target is not None:
             check_output_dir(target, force)
-        # Progress for long documents goes to stderr only: stdout may be JSON.
-        result = analyze(paper, lambda msg: print(f"paper2code analyze: {msg}", file=sys.stderr, flush=True))
+        result = analyze_arxiv(ident, progress) if ident else analyze(paper, progress)
         if target is not None:
             written = write_outputs(result, target, raw)
     except PaperError as err:

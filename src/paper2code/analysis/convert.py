@@ -20,7 +20,6 @@ artefacts of PDF text extraction; the raw conversion is kept beside it.
 from __future__ import annotations
 
 import re
-import tarfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,33 +130,17 @@ def _pdf_is_encrypted(data: bytes) -> bool:
 
 
 def _read_tex_bundle(path: Path) -> str:
-    r"""The main .tex file of an arXiv source bundle, with \input files inlined."""
-    try:
-        with tarfile.open(path) as tar:
-            files = {
-                m.name: tar.extractfile(m).read().decode("utf-8", errors="replace")  # type: ignore[union-attr]
-                for m in tar.getmembers()
-                if m.isfile() and m.name.endswith(".tex")
-            }
-    except (tarfile.TarError, OSError, EOFError) as err:
-        raise PaperError(f"cannot read the source bundle ({err})") from None
-    mains = [name for name, text in files.items() if r"\documentclass" in text]
-    if not mains:
-        raise PaperError("the source bundle has no .tex file with \\documentclass")
-    main = sorted(mains, key=lambda n: (n.count("/"), -len(files[n])))[0]
-    base = str(Path(main).parent)
+    r"""The main .tex file of an arXiv source bundle, with \input files inlined.
 
-    def inline(text: str, depth: int = 0) -> str:
-        def repl(m: re.Match[str]) -> str:
-            name = m.group(2).strip()
-            name = name if name.endswith(".tex") else name + ".tex"
-            key = str(Path(base) / name) if base not in ("", ".") else name
-            body = files.get(key) or files.get(name)
-            return inline(body, depth + 1) if body is not None and depth < 10 else m.group(0)
+    Read as `paper2code analyze arXiv:ID` reads arXiv's e-print: see
+    `paper2code.analysis.arxiv.tex_files` and `paper2code.analysis.arxiv.main_tex`.
+    """
+    from paper2code.analysis.arxiv import main_tex, tex_files
 
-        return re.sub(r"\\(input|include)\{([^}]*)\}", repl, text)
-
-    return inline(files[main])
+    files = tex_files(path.read_bytes())
+    if files is None:
+        raise PaperError("the bundle holds a PDF, not LaTeX source")
+    return main_tex(files)
 
 
 #: A PDF with at least this many pages is "long": conversion reports progress.

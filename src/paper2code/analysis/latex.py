@@ -186,5 +186,7 @@ def tex_equations(lines: list[str]) -> list[dict]:
             else:
                 counter += 1
                 number = str(counter)
-            found.append({"number": number, "text": detex(re.sub(r"\\tag\*?\{[^}]*\}", "", row)), "line": line})
+            row = re.sub(r"\\tag\*?\{[^}]*\}", "", row)
+            exact = " ".join(re.sub(r"\\(label|nonumber|notag)\b(\{[^}]*\})?|(?<!\\)%.*", "", row).split())
+            found.append({"number": number, "text": detex(row), "latex": exact, "line": line})
     return found

@@ -1,0 +1,293 @@
+r"""``paper2code analyze arXiv:ID``: fetch a paper's LaTeX source and PDF from arXiv.
+
+arXiv serves the source a paper's authors uploaded at ``<base>/e-print/<id>``
+(a gzipped tar of the ``.tex`` files, figures and style files; or one gzipped
+``.tex`` file; or, for papers uploaded as PDF only, the PDF) and the PDF at
+``<base>/pdf/<id>``. ``<base>`` is ``https://arxiv.org`` unless the
+environment variable ``PAPER2CODE_ARXIV_URL`` names another (the tests serve
+fixtures from a server on 127.0.0.1).
+
+Both downloads are cached under ``PAPER2CODE_CACHE`` (default: the user's
+cache folder, ``$XDG_CACHE_HOME/paper2code`` or ``~/.cache/paper2code``), in
+``arxiv/<id>/``, so a second run needs no network. Only the standard library
+is used (`urllib`).
+
+The archive is read in memory and never extracted: a member named
+``../../x.tex`` or ``/etc/x.tex`` cannot write anywhere, and is ignored.
+The main file is the ``.tex`` with both ``\documentclass`` and
+``\begin{document}``; its ``\input`` and ``\include`` files are inlined.
+
+Every failure is a `PaperError` with one line for the user: arXiv
+unreachable (with the PDF path as the way round), an id arXiv does not know,
+an archive that is not one, a PDF that is not one. Both downloads are
+checked before either is cached, so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import tarfile
+import threading
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path, PurePosixPath
+
+from paper2code.analysis.convert import PaperError, _looks_like_text
+
+__all__ = ["ARXIV_URL", "analyze_arxiv", "arxiv_id", "cache_dir", "fetch", "main_tex", "read_source", "stand_in", "tex_files"]
+
+ARXIV_URL = "https://arxiv.org"
+_NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
+_OLD_ID = r"[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?"
+_ID = re.compile(rf"(?:{_NEW_ID}|{_OLD_ID})")
+_URL = re.compile(rf"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|e-print)/(?P<id>{_ID.pattern})(?:\.pdf)?/?")
+_MAX_TEX_BYTES = 20_000_000  # one .tex larger than this is not a paper
+
+
+def arxiv_id(paper: str) -> str | None:
+    """The arXiv id ``paper`` names (``arXiv:ID`` or an arxiv.org URL), else None.
+
+    Raises `PaperError` for ``arXiv:`` followed by something that is not an id.
+
+    Examples:
+        >>> [arxiv_id(p) for p in ("arXiv:1512.03385", "https://arxiv.org/abs/1706.03762v7",
+        ...                        "https://arxiv.org/pdf/1706.03762.pdf", "arxiv.org/abs/2106.09685", "paper.pdf")]
+        ['1512.03385', '1706.03762v7', '1706.03762', '2106.09685', None]
+    """
+    text = paper.strip()
+    if text[:6].lower() == "arxiv:":
+        ident = text[6:].strip()
+        if not _ID.fullmatch(ident):
+            raise PaperError(f"{ident!r} is not an arXiv id (expected e.g. arXiv:1512.03385 or arXiv:1512.03385v1)")
+        return ident
+    m = _URL.fullmatch(text)
+    return m.group("id") if m else None
+
+
+def cache_dir() -> Path:
+    """Where downloads are kept: ``PAPER2CODE_CACHE``, else the user's cache folder."""
+    if os.environ.get("PAPER2CODE_CACHE"):
+        return Path(os.environ["PAPER2CODE_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "paper2code"
+
+
+def _download(url: str, ident: str, what: str) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "paper2code (https://arxiv.org/help/api)"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            data = response.read()
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            raise PaperError(f"arXiv has no paper {ident} ({what}: HTTP 404 from {url})") from None
+        raise PaperError(f"arXiv answered HTTP {err.code} for {url}; download the PDF and run "
+                         f"`paper2code analyze PAPER.pdf`") from None
+    except (urllib.error.URLError, OSError) as err:
+        reason = _line(getattr(err, "reason", err))
+        raise PaperError(f"cannot reach arXiv at {url} ({reason}); offline? download the PDF "
+                         f"and run `paper2code analyze PAPER.pdf`") from None
+    if not data:
+        raise PaperError(f"arXiv sent an empty {what} for {ident} ({url})")
+    return data
+
+
+def _store(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def fetch(ident: str) -> tuple[Path, Path]:
+    """The cached e-print (source) and PDF of ``ident``, downloaded if missing.
+
+    Both are downloaded and checked (the source unpacks to a main ``.tex``
+    or is a PDF; the PDF is one) before either is written, so a failure
+    leaves nothing in the cache.
+    """
+    folder = cache_dir() / "arxiv" / ident.replace("/", "_")
+    source, pdf = folder / "e-print", folder / "paper.pdf"
+    if source.is_file() and pdf.is_file():
+        return source, pdf
+    base = os.environ.get("PAPER2CODE_ARXIV_URL", ARXIV_URL).rstrip("/")
+    source_data = _download(f"{base}/e-print/{ident}", ident, "source")
+    files = tex_files(source_data)
+    if files is not None:
+        main_tex(files)
+    pdf_data = _download(f"{base}/pdf/{ident}", ident, "PDF")
+    if not pdf_data.startswith(b"%PDF-"):  # e.g. an HTML page in its place
+        raise PaperError(f"arXiv sent something that is not a PDF for {ident}; try again later")
+    _store(source, source_data)
+    _store(pdf, pdf_data)
+    return source, pdf
+
+
+def _safe(name: str) -> str | None:
+    """A member name inside the archive, or None for one that points outside it."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts:
+        return None
+    return str(PurePosixPath(*[p for p in path.parts if p != "."]))
+
+
+def _line(err: object) -> str:
+    """The first line of an error's message (tarfile's can span several)."""
+    return (str(err).strip().splitlines() or [type(err).__name__])[0].rstrip(": ")[:160]
+
+
+def tex_files(data: bytes) -> dict[str, str] | None:
+    """The ``.tex`` files of an e-print (name -> text), None for a PDF; PaperError if unreadable."""
+    if data.startswith(b"\x1f\x8b"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as err:
+            raise PaperError(f"corrupt source archive: not a readable gzip file ({_line(err)})") from None
+    if data.startswith(b"%PDF-"):
+        return None  # submitted as a PDF: there is no LaTeX
+    if data[257:262] == b"ustar":  # POSIX and GNU tar headers
+        files = {}
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                for member in tar.getmembers():
+                    name = _safe(member.name)
+                    if name and member.isfile() and name.endswith(".tex") and member.size <= _MAX_TEX_BYTES:
+                        files[name] = tar.extractfile(member).read().decode("utf-8", "replace")  # type: ignore[union-attr]
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
+            raise PaperError(f"corrupt source archive: not a readable tar file ({_line(err)})") from None
+        return files
+    if not _looks_like_text(data):
+        raise PaperError("corrupt source archive: neither a tar archive nor a .tex file")
+    return {"main.tex": data.decode("utf-8", "replace")}  # a single gzipped .tex
+
+
+_INPUT = re.compile(r"(?<!\\)\\(input|include)\s*(?:\{([^}]*)\}|\s([^\s{}\\%]+))")
+
+
+def main_tex(files: dict[str, str]) -> str:
+    r"""The main file of ``files`` (``\documentclass`` and ``\begin{document}``), inputs inlined.
+
+    ``\input{sec/method}`` is looked up beside the main file and then from the
+    archive's root, with ``.tex`` added when the name has no extension; a file
+    not in the archive is left as it was. Commented-out inputs stay out.
+
+    Examples:
+        >>> files = {"paper.tex": "\\documentclass{article}\n\\begin{document}\n\\input{a}\n%\\input{b}\n\\end{document}",
+        ...          "a.tex": "Hello \\include{b}", "b.tex": "world."}
+        >>> print(main_tex(files))
+        \documentclass{article}
+        \begin{document}
+        Hello world.
+        %\input{b}
+        \end{document}
+    """
+    mains = [n for n, t in files.items() if r"\documentclass" in t and r"\begin{document}" in t]
+    if not mains:
+        raise PaperError("the source has no main .tex file (none with \\documentclass and \\begin{document})")
+    main = sorted(mains, key=lambda n: (n.count("/"), -len(files[n]), n))[0]
+    base = PurePosixPath(main).parent
+
+    def find(name: str) -> str | None:
+        name = name.strip().strip('"')
+        names = [name] if name.endswith(".tex") else [name + ".tex", name]
+        for candidate in names:
+            for key in (str(base / candidate), _safe(candidate) or ""):
+                if key in files:
+                    return files[key]
+        return None
+
+    def inline(text: str, depth: int) -> str:
+        out = []
+        for line in text.split("\n"):
+            m = re.search(r"(?<!\\)%", line)
+            code, comment = (line[: m.start()], line[m.start() :]) if m else (line, "")
+            if depth < 10:
+                code = _INPUT.sub(lambda m: _inlined(m, find, inline, depth), code)
+            out.append(code + comment)
+        return "\n".join(out)
+
+    return inline(files[main], 0)
+
+
+def _inlined(m: re.Match[str], find, inline, depth: int) -> str:
+    body = find(m.group(2) or m.group(3))
+    return m.group(0) if body is None else inline(body, depth + 1)
+
+
+def read_source(path: Path) -> str | None:
+    """The LaTeX of a cached e-print, None if it is a PDF; PaperError if unreadable."""
+    files = tex_files(path.read_bytes())
+    return None if files is None else main_tex(files)
+
+
+def analyze_arxiv(ident: str, progress=None):
+    """`paper2code.analysis.analyze` for arXiv paper ``ident``: its LaTeX, and its PDF's tables.
+
+    The outline comes from the LaTeX source (equations exactly as written,
+    sections, algorithms, hyperparameters). Tables with their cells come from
+    the PDF, which the LaTeX path does not read. A paper with no LaTeX source
+    on arXiv is analysed from its PDF alone.
+    """
+    from paper2code.analysis import Analysis, analyze
+    from paper2code.analysis.checklist import render_checklist
+    from paper2code.analysis.convert import Conversion, clean_text
+    from paper2code.analysis.extract import extract_outline
+
+    source, pdf = fetch(ident)
+    tex = read_source(source)
+    from_pdf = analyze(pdf, progress)
+    if tex is None:
+        if progress is not None:
+            progress(f"arXiv:{ident} has no LaTeX source; analysing its PDF")
+        from_pdf.arxiv = ident
+        return from_pdf
+    conversion = Conversion(kind="tex", raw=tex, text=clean_text(tex), path=source)
+    outline = extract_outline(conversion.text, "tex")
+    cells = [t for t in from_pdf.outline.tables if t.get("rows")]
+    read = {str(t["number"]): t for t in cells if t.get("number")}
+    tables = [{**t, **read.pop(str(t.get("number")), {})} for t in outline.tables]
+    outline.tables = tables + list(read.values()) + [t for t in cells if not t.get("number")]
+    return Analysis(conversion, outline, render_checklist(outline, f"arXiv:{ident}"), arxiv=ident)
+
+
+@contextmanager
+def stand_in(papers: dict[str, tuple[bytes, bytes]]) -> Iterator[str]:
+    """A stand-in for arXiv on 127.0.0.1, for tests and examples; yields its base URL.
+
+    ``papers`` maps an id to its (e-print, PDF) bytes; any other path is a 404.
+    Point ``PAPER2CODE_ARXIV_URL`` at the URL it yields.
+    """
+    routes = {f"/{route}/{ident}": data for ident, pair in papers.items()
+              for route, data in zip(("e-print", "pdf"), pair, strict=True)}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = routes.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
