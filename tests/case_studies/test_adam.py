@@ -100,23 +100,24 @@ def test_dry_run_of_the_digits_experiment():
 
 
 @pytest.mark.paper("claim-mlp-faster")
-def test_the_mlp_claim_holds_on_the_registered_new_seeds():
+def test_the_mlp_claim_holds_on_the_registered_new_seeds(paper_result):
     """The pre-registered comparison: SGD minus Adam, log10 loss after epoch 10, paired by seed."""
     import math
 
-    from paper2code.case_studies.adam import _registered
-    from paper2code.evaluation import compare_arms
+    from paper2code.case_studies.adam import RUBRIC
+    from paper2code.rubric import load_rubric
 
+    leaf = load_rubric(RUBRIC).leaf("claim-mlp-faster")
     record = load("adam_digits")
-    criterion, confirm = _registered("claim-mlp-faster"), record["confirmation"]
-    assert confirm["seeds"] == criterion["seeds"]  # the runs are the registered ones
+    confirm = record["confirmation"]
+    assert confirm["seeds"] == leaf.criterion["seeds"]  # the runs are the registered ones
     # ... at the rates the seed-0 grid chose, each inside its grid (tuned methods)
     for opt in ("Adam", "SGD+Nesterov"):
         assert confirm["rates"][opt] == record["runs"][f"MLP / {opt}"]["lr"]
         assert record["grid"][opt][0] < confirm["rates"][opt] < record["grid"][opt][-1], opt
-    sgd, adam = ([math.log10(confirm["loss"][o][str(s)][9]) for s in criterion["seeds"]]
+    sgd, adam = ([math.log10(confirm["loss"][o][str(s)][9]) for s in leaf.criterion["seeds"]]
                  for o in ("SGD+Nesterov", "Adam"))
-    assert compare_arms(sgd, adam, criterion["confidence"]).verdict == criterion["expect"]
+    paper_result("claim-mlp-faster", sgd, baseline=adam)  # fails unless the verdict is "higher"
 
 
 def test_a_prefix_of_the_confirmation_runs_reproduces():

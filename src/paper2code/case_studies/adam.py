@@ -28,6 +28,7 @@ from torch import nn
 __all__ = ["AdamPyTorchOrder", "bias_correction_data", "confirm_mlp", "digits_experiment"]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "adam_digits.json"
+RUBRIC = Path(__file__).parent / "rubrics" / "adam.yaml"
 
 
 # --8<-- [start:torch_order]
@@ -142,18 +143,9 @@ def digits_experiment(epochs: int = 40, grid: dict[str, list[float]] = GRID) -> 
 
 def _registered(leaf_id: str) -> dict:
     """The criterion pre-registered for ``leaf_id`` in this case study's rubric."""
-    import yaml
+    from paper2code.rubric import load_rubric
 
-    def walk(nodes):
-        for node in nodes:
-            if node.get("id") == leaf_id:
-                return node["criterion"]
-            found = walk(node.get("children", []))
-            if found:
-                return found
-        return None
-
-    return walk(yaml.safe_load((Path(__file__).parent / "rubrics" / "adam.yaml").read_text())["items"])
+    return load_rubric(RUBRIC).leaf(leaf_id).criterion
 
 
 # --8<-- [start:confirm]
