@@ -23,7 +23,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from paper2code.analysis.equations import text_equations
 from paper2code.analysis.hyperparameters import find_hyperparameters
+from paper2code.analysis.sections import MD_HEADING as _MD_HEADING
+from paper2code.analysis.sections import text_sections
 from paper2code.analysis.latex import (
     THEOREM_KINDS,
     detex,
@@ -98,53 +101,6 @@ def _flatten_row(line: str) -> str:
     return " ".join(c for c in cells if c)
 
 
-# --- sections ------------------------------------------------------------------------
-
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_NUMBERED_HEADING = re.compile(
-    r"^\s*(?P<num>(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{1,90})$"
-)
-_NAMED_HEADING = re.compile(
-    r"^\s*(?:\d+\.?\s+)?(Abstract|Introduction|Related Work|Background|Preliminaries|Methods?|Methodology"
-    r"|Model Architecture|Experiments?|Experimental Setup|Results|Discussion|Conclusions?|Limitations"
-    r"|References|Bibliography|Acknowledge?ments?|Appendix(?:\s+[A-Z])?(?:[:.]\s.*)?)\s*:?\s*$",
-    re.IGNORECASE,
-)
-
-
-def _number_key(num: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else ord(p) - ord("A") + 100 for p in num.split("."))
-
-
-def _text_sections(lines: list[str]) -> list[dict]:
-    found, last = [], ()
-    for i, raw in enumerate(lines):
-        line = raw.replace("\f", "").strip()
-        if m := _MD_HEADING.match(line):
-            found.append({"text": m.group(2).strip("* "), "line": i + 1, "level": len(m.group(1))})
-            continue
-        if m := _NAMED_HEADING.match(line):
-            found.append({"text": line.rstrip(":"), "line": i + 1, "level": 1})
-            continue
-        m = _NUMBERED_HEADING.match(line)
-        if not m:
-            continue
-        title = m.group("title").strip()
-        if (
-            len(title.split()) > 12
-            or title.endswith((".", ",", ";"))
-            or re.search(r"[=<>≤≥]|\d\s*$", title)
-            or sum(c.isalpha() for c in title) < 0.6 * len(title.replace(" ", ""))
-        ):
-            continue
-        key = _number_key(m.group("num"))
-        if key <= last or (key[0] > 30 and key[0] < 100):
-            continue  # headings come in increasing order
-        last = key
-        found.append({"text": f"{m.group('num')} {title}", "line": i + 1, "level": m.group("num").count(".") + 1})
-    return found
-
-
 # --- algorithms ----------------------------------------------------------------------
 
 _ALGO_HEAD = re.compile(r"^\s*\**\s*Algorithm\s+(\d+)\s*\**\s*[:.]?\s*(.*)$")
@@ -212,58 +168,6 @@ def _text_definitions(lines: list[str]) -> list[dict]:
             "kind": m.group(1).lower(), "number": m.group(2),
             "title": (m.group(3) or "").strip("() "), "text": " ".join(body), "line": i + 1,
         })
-    return found
-
-
-# --- numbered equations ----------------------------------------------------------------
-
-_EQ_NUMBER = re.compile(r"\(\s*(\d{1,3}(?:\.\d{1,2})?|[A-H]\.?\d{1,2})\s*\)$")
-_MATHY = re.compile(r"[=<>≤≥≈∝←→∈∑∏√∫±∇⊗⊙·×]|\\(frac|sum|sqrt|cdot|times|left|right)")
-_NOT_EQ_BEFORE = re.compile(
-    r"(Eqs?\.|Equations?|eq\.|Section|Sec\.|Table|Figure|Fig\.|Algorithm|Appendix|Step|and|or|in|of|see|by|from)\s*$",
-    re.IGNORECASE,
-)
-
-
-def _fragment(line: str) -> bool:
-    """A short piece of a formula on a line of its own (no words of prose)."""
-    text = line.replace("\f", "").strip()
-    return 0 < len(text) <= 24 and not re.search(r"[a-z]{4,}", text) and not text.startswith(("#", "<"))
-
-
-def _display_math(lines: list[str], k: int) -> bool:
-    """A line set apart (blank lines around) whose neighbours in its display are maths."""
-    if not (k > 0 and k + 1 < len(lines) and not lines[k - 1].strip() and not lines[k + 1].strip()):
-        return False
-    near = [lines[j] for j in (k - 2, k + 2) if 0 <= j < len(lines)]
-    return any(_MATHY.search(line) and len(line) < 90 for line in near)
-
-
-def _text_equations(lines: list[str]) -> list[dict]:
-    found, seen = [], set()
-    for i, raw in enumerate(lines):
-        line = re.sub(r"[|\s]+$", "", raw.replace("\f", ""))
-        m = _EQ_NUMBER.search(line)
-        if not m or m.group(1) in seen:
-            continue
-        before = line[: m.start()].rstrip(" |")
-        if _NOT_EQ_BEFORE.search(before) or re.search(r"\[\d+\]\s*$", before):
-            continue
-        start = i
-        if len(before.strip(" |")) < 3:  # the number alone on its line: the equation is above
-            k = i - 1
-            while k >= 0 and not lines[k].strip():
-                k -= 1
-            if k < 0:
-                continue
-            before, start = lines[k].strip(), k
-        if not _MATHY.search(before) and not _display_math(lines, start):
-            continue
-        seen.add(m.group(1))
-        # A fraction's numerator or a stacked symbol: a short line set just above.
-        parts = [lines[k].strip() for k in (start - 1,) if k >= 0 and _fragment(lines[k])]
-        found.append({"number": m.group(1), "text": " ".join(before.replace("|", " ").split()),
-                      "parts": parts, "line": start + 1})
     return found
 
 
@@ -424,9 +328,9 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
     else:
         # markitdown sets some PDF passages as Markdown table rows: read their cells as text.
         flat = [_flatten_row(line) for line in lines]
-        sections = _text_sections(flat)
+        sections = text_sections(lines)
         algorithms = _text_algorithms(flat, {s["line"] for s in sections})
-        definitions, equations = _text_definitions(flat), _text_equations(lines)
+        definitions, equations = _text_definitions(flat), text_equations(lines)
         prose = _outside_references([line.replace("\f", "") for line in lines])
     locate = _Locator(lines, sections, paged=kind == "pdf")
     references = _references(prose, r"\b(Table|Tab\.)\s+(\d+|[A-H]\.\d+)", locate)
