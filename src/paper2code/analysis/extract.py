@@ -25,8 +25,6 @@ from dataclasses import asdict, dataclass, field
 
 from paper2code.analysis.equations import text_equations
 from paper2code.analysis.hyperparameters import find_hyperparameters
-from paper2code.analysis.sections import MD_HEADING as _MD_HEADING
-from paper2code.analysis.sections import text_sections
 from paper2code.analysis.latex import (
     THEOREM_KINDS,
     detex,
@@ -36,6 +34,8 @@ from paper2code.analysis.latex import (
     tex_prose,
     tex_sections,
 )
+from paper2code.analysis.sections import MD_HEADING as _MD_HEADING
+from paper2code.analysis.sections import text_sections
 from paper2code.analysis.tables import find_tables, table_hyperparameters
 
 __all__ = ["Outline", "extract_outline"]

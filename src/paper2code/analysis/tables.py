@@ -54,13 +54,20 @@ _IS_VALUE = re.compile(rf"\s*{VALUE}\s*")
 
 
 def _split(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
+    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
 
 
 def _caption(lines: list[str], start: int, end: int) -> tuple[str | None, str, int | None]:
     """(number, caption, line index) of the ``Table N`` caption nearest a table."""
-    candidates = [*range(max(0, start - 12), start), *range(end, min(len(lines), end + 8))]
     best = None
+    if start > 0 and (m := re.fullmatch(r"<!-- Table (\S+) -->", lines[start - 1].strip())):
+        # the PDF converter names the caption it placed the table by: find that caption
+        best = next((k for k, line in enumerate(lines) if (c := _CAPTION.match(line)) and c.group(1) == m.group(1)),
+                    None)
+        if best is None:
+            return m.group(1), "", None
+    candidates = [] if best is not None else \
+        [*range(max(0, start - 12), start), *range(end, min(len(lines), end + 8))]
     for k in candidates:
         if _CAPTION.match(lines[k]) and (best is None or abs(k - start) < abs(best - start)):
             best = k
