@@ -11,7 +11,11 @@ From the cleaned text of a paper (Markdown from markitdown, or LaTeX source)
 * **numbered equations**: the number and the text of the equation's line(s);
 * **architecture**: the components the paper names, with where they appear;
 * **hyperparameters** (see `paper2code.analysis.hyperparameters`);
-* the **tables** and **figures** the text refers to.
+* the **tables** and **figures** the text refers to; a table whose cells were
+  read has ``caption``, ``header``, ``rows``, ``setup`` (a set-up table) and
+  ``results``: one ``{"row", "column", "text", "value", "spread", "bold",
+  "own"}`` per numeric cell, where ``own`` is true for the paper's own method
+  and false for baselines (see `paper2code.analysis.results`).
 
 The rules are the ones a careful reader applies with ``grep``, made robust
 to what PDF extraction does to text: lost spaces (``d =512``), equation
@@ -34,9 +38,10 @@ from paper2code.analysis.latex import (
     tex_prose,
     tex_sections,
 )
+from paper2code.analysis.results import own_names, table_results
 from paper2code.analysis.sections import MD_HEADING as _MD_HEADING
 from paper2code.analysis.sections import text_sections
-from paper2code.analysis.tables import find_tables, table_hyperparameters
+from paper2code.analysis.tables import METRIC, find_tables, table_hyperparameters
 
 __all__ = ["Outline", "extract_outline"]
 
@@ -286,22 +291,25 @@ def _outside_references(lines: list[str]) -> list[str]:
     return out
 
 
-def _tables(lines: list[str], references: list[dict], locate) -> tuple[list[dict], list[dict]]:
+def _tables(lines: list[str], references: list[dict], locate, title: str) -> tuple[list[dict], list[dict]]:
     """Tables (referenced and read) and the hyperparameters of set-up tables."""
     read = find_tables(lines)
+    names = own_names(title, lines)
+    for t in read:
+        t["results"] = table_results(t, names, METRIC if t["setup"] else None)
     params = [p for t in read for p in table_hyperparameters(t)]
     by_number = {t["number"]: t for t in read if t["number"]}
     tables = []
     for ref in references:
         t = by_number.pop(ref["number"], None)
-        extra = {k: t[k] for k in ("caption", "header", "rows", "setup")} if t else {}
+        extra = {k: t[k] for k in ("caption", "header", "rows", "setup", "results")} if t else {}
         tables.append({**ref, **extra})
     for t in read:
         if t["number"] in by_number or t["number"] is None:
             tables.append({
                 "text": f"Table {t['number']}" if t["number"] else "Table (no number)",
                 "number": t["number"], "mentions": 0, "location": locate(t["line"]),
-                **{k: t[k] for k in ("caption", "header", "rows", "setup")},
+                **{k: t[k] for k in ("caption", "header", "rows", "setup", "results")},
             })
     return tables, params
 
@@ -338,7 +346,7 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
         tables, from_tables = references, []
         params = find_hyperparameters(prose, latex=lines)
     else:
-        tables, from_tables = _tables(prose, references, locate)
+        tables, from_tables = _tables(prose, references, locate, _title(lines, kind))
         params = find_hyperparameters(prose, markdown_tables=False) + from_tables
         params.sort(key=lambda h: h["line"])
 

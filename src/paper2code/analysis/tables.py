@@ -21,7 +21,7 @@ import re
 
 from paper2code.analysis.hyperparameters import VALUE, parse_value
 
-__all__ = ["find_tables", "table_hyperparameters"]
+__all__ = ["METRIC", "find_tables", "table_hyperparameters"]
 
 _CAPTION = re.compile(r"^\s*\**Table\s+(\d+|[A-Z]\.?\d+)\s*\**\s*[:.|]?\s*(.*)$")
 _NAME_CELL = re.compile(
@@ -41,7 +41,7 @@ _SETUP_CAPTION = re.compile(
     r"|training details|implementation details|model details",
     re.IGNORECASE,
 )
-_METRIC = re.compile(
+METRIC = re.compile(
     r"ppl|bleu|acc|f1|\berr|score|perplex|top-?\d|\bem\b|rouge|loss|time|speed|throughput"
     r"|memory|\bdev\b|\btest\b|\bval|win|elo|reward|%",
     re.IGNORECASE,
@@ -132,7 +132,7 @@ def table_hyperparameters(table: dict) -> list[dict]:
             if col <= lead and label or not _IS_VALUE.fullmatch(cell):
                 continue
             column = header[col] if col < len(header) else ""
-            if _METRIC.search(column) or (table["transposed"] and _METRIC.search(label)):
+            if METRIC.search(column) or (table["transposed"] and METRIC.search(label)):
                 continue
             if table["transposed"]:
                 name, context = label, column
