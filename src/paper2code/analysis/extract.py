@@ -297,6 +297,8 @@ def _tables(lines: list[str], references: list[dict], locate, title: str) -> tup
     names = own_names(title, lines)
     for t in read:
         t["results"] = table_results(t, names, METRIC if t["setup"] else None)
+        t["header"] = [c.replace("**", "") for c in t["header"]]  # bold is in the results
+        t["rows"] = [[c.replace("**", "") for c in row] for row in t["rows"]]
     params = [p for t in read for p in table_hyperparameters(t)]
     by_number = {t["number"]: t for t in read if t["number"]}
     tables = []
@@ -344,10 +346,11 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
     references = _references(prose, r"\b(Table|Tab\.)\s+(\d+|[A-H]\.\d+)", locate)
     if kind == "tex":
         tables, from_tables = references, []
-        params = find_hyperparameters(prose, latex=lines)
+        params = find_hyperparameters(prose, latex=lines, section_of=lambda n: locate(n)["section"])
     else:
         tables, from_tables = _tables(prose, references, locate, _title(lines, kind))
-        params = find_hyperparameters(prose, markdown_tables=False) + from_tables
+        params = find_hyperparameters(prose, markdown_tables=False,
+                                      section_of=lambda n: locate(n)["section"]) + from_tables
         params.sort(key=lambda h: h["line"])
 
     def located(items: list[dict], text_of) -> list[dict]:

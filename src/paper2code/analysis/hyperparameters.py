@@ -16,6 +16,7 @@ the superscript (``10-9`` → ``10^-9``), and also parsed to a number.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 __all__ = ["find_hyperparameters", "parse_value", "rank"]
 
@@ -37,7 +38,7 @@ _ASSIGN = re.compile(rf"(?<![\w\\])(?P<name>{_NAME})\s*(?:=|:=)\s*(?P<value>{VAL
 _KNOWN = (
     r"learning[ -]rates?|lr|batch[ -]sizes?|mini-?batch(?: size)?|dropout(?: rate| probability)?"
     r"|weight[ -]decay|momentum|warm-?up(?: steps| period)?|label smoothing|epochs?"
-    r"|(?:training |train |total )?(?:steps|iterations|updates)|temperature|beam (?:size|width)"
+    r"|(?:training |train |total )?(?:steps|iterations|updates)|temperatures?|beam (?:size|width)"
     r"|length penalty|gradient (?:clipping|norm)|clip(?:ping)? (?:norm|threshold)"
     r"|hidden (?:size|dimension|units)|embedding (?:size|dimension)|model dimension"
     r"|vocabulary(?: size)?|sequence length|context length|number of (?:layers|heads|epochs)"
@@ -60,7 +61,8 @@ _PROSE = re.compile(
 )
 _COUNTED = re.compile(
     rf"(?P<value>{VALUE})\s+(?P<name>(?:training |warm-?up |warmup )?(?:steps|epochs|iterations|updates)"
-    r"|(?:encoder |decoder |transformer )?layers|(?:attention )?heads|GPUs|parameters|params)\b",
+    r"|(?:encoder |decoder |transformer )?layers|(?:attention )?heads|GPUs|parameters|params"
+    r"|(?:hidden )?units|neurons|specialist(?: model)?s|experts)\b",
     re.IGNORECASE,
 )
 _LINKING = {"of", "is", "was", "to", "set", "at", "equal", "with", "a", "an", "the", "value", "values"}
@@ -75,6 +77,8 @@ def parse_value(value: str) -> float | None:
         >>> [parse_value(v) for v in ("0.001", "1e-3", "10^-9", "10-9", "3 × 10^-4", "100K", "4,000")]
         [0.001, 0.001, 1e-09, 1e-09, 0.0003, 100000.0, 4000.0]
     """
+    if re.search(r",\s", value):
+        return None  # a grid of values: "1, 2, 5, 10"
     v = value.translate(_SUPERSCRIPTS).replace(" ", "").replace(",", "").replace("{", "").replace("}", "")
     m = re.fullmatch(r"(\d+(?:\.\d+)?)[×x*·]10\^?(-?\d+)", v)
     if m:
@@ -229,14 +233,65 @@ def rank(item: dict) -> int:
     return 2 if item["how"] == "assignment" else 3
 
 
+# Sections whose numbers are findings or others' settings, not the paper's set-up.
+_NOT_SETUP = re.compile(
+    r"abstract|introduction|related work|prior work|results?\b|discussion|conclusions?|limitations"
+    r"|future work|acknowledge?ments?|references|bibliography|broader impact", re.IGNORECASE)
+# "two hidden layers of 1200 rectified linear hidden units": 1200 counts units, not layers.
+_UNIT = re.compile(r"\s+(?:[a-z-]+\s+){0,3}?(?P<unit>hidden units|units|neurons|channels|filters|feature maps)\b")
+# "a loss weight β = 0.01": what the symbol is, said just before it.
+_ROLE = re.compile(
+    r"(?:^|\s)(?P<role>(?:(?!(?:a|an|the|with|and|of|for)\s)[a-z-]+\s+){0,2}?(?:weight|coefficient|rate|factor|temperature|margin|threshold"
+    r"|penalty|strength|scale|probability|constant|decay))\s+(?:of\s+|is\s+)?$", re.IGNORECASE)
+# "temperatures of 1, 2, 5 and 10": three values or more are a grid.
+_GRID = re.compile(rf"(?:\s*,\s*{VALUE}(?!\w|\.\d))+(?:,?\s+(?:and|or)\s+{VALUE}(?!\w|\.\d))?")
+_AUGMENT = re.compile(
+    r"\b(?P<name>jitter\w*|shift\w*|translat\w*|rotat\w*|crop\w*)\b[^.]{0,40}?"
+    r"(?P<value>±\s?\d+(?:\.\d+)?\s*(?:px|pixels?|degrees?|°|%)?)", re.IGNORECASE)
+_STEP_CONTEXT = re.compile(
+    r"(?:\bfor|train\w*|over|run\w*|\bof)\s+(?:a total of\s+|about\s+|roughly\s+|approximately\s+|up to\s+"
+    r"|only\s+)?$", re.IGNORECASE)
+_INDEXED = re.compile(rf"[A-Za-z{_GREEK}][ijntN]")  # vj, zi, λn, pN: a variable over an index
+
+
+def _named(m: re.Match, pattern: re.Pattern, text: str) -> str | None:
+    """The name of a match, made precise, or None when it is no hyperparameter."""
+    name, value = m.group("name"), m.group("value")
+    before = text[max(0, m.start() - 60) : m.start()]
+    if pattern is _ASSIGN:
+        if name in _INDEX_NAMES and re.fullmatch(r"[0-2]", value) or _INDEXED.fullmatch(name):
+            return None
+        if re.search(r"=\s*$", before) or value == "0":
+            return None  # "Σj zj = Σj vj = 0": a definition
+        if role := _ROLE.search(before):
+            return f"{role.group('role').lower()} {name}"
+        return name
+    if pattern is _AUGMENT:  # "jittered by up to ±2 pixels": jitter
+        stem = name.lower()[:5]
+        return {"trans": "translation", "rotat": "rotation"}.get(stem, re.sub(r"(?:ed|ing|s)$", "", name.lower()))
+    if pattern is _COUNTED and re.fullmatch(r"(?:\w+ )?(?:steps|iterations|updates|epochs)", name, re.I) \
+            and not _STEP_CONTEXT.search(before):
+        return None  # "takes 3 steps on average": a finding, not a schedule
+    if pattern is _PROSE:  # keep the paper's symbol: "dropout rate P_drop"
+        symbols = [t for t in re.findall(_SYMBOL, m.group("filler")) if t.lower() not in _LINKING]
+        name = " ".join([name, *symbols])
+        unit = _UNIT.match(text, m.end())
+        if unit and re.fullmatch(r"(?:hidden )?layers?", m.group("name"), re.I):
+            return f"{unit.group('unit')} per layer"
+    return name
+
+
 def find_hyperparameters(
-    lines: list[str], latex: list[str] | None = None, markdown_tables: bool = True
+    lines: list[str], latex: list[str] | None = None, markdown_tables: bool = True,
+    section_of: Callable[[int], str | None] | None = None,
 ) -> list[dict]:
     """All hyperparameters in ``lines`` (already cleaned); ``line`` is 1-based.
 
     Prose is read a paragraph at a time, so that a value pushed onto the next
     line by a PDF's lost subscript (``d`` / ``model`` / ``= 512``) is still found.
     ``latex``, the raw lines of a LaTeX source, adds the rows of its ``tabular``s.
+    ``section_of`` gives the section of a line (1-based): prose in the abstract,
+    introduction, related work, results, discussion and conclusion gives none.
     """
     found: list[dict] = []
     i = 0
@@ -254,18 +309,21 @@ def find_hyperparameters(
             continue
         i += 1
     for text, owner in _paragraphs(lines):
+        if section_of is not None and _NOT_SETUP.search(section_of(owner[0] + 1) or ""):
+            continue
         taken: list[tuple[int, int]] = []
-        for pattern, how in ((_PROSE, "prose"), (_ASSIGN, "assignment"), (_COUNTED, "prose")):
+        for pattern, how in ((_AUGMENT, "prose"), (_PROSE, "prose"), (_ASSIGN, "assignment"), (_COUNTED, "prose")):
             for m in pattern.finditer(text):
                 span = m.span("value")
                 if any(a <= span[0] < b for a, b in taken):
                     continue
-                name, value = m.group("name"), m.group("value")
-                if how == "assignment" and name in _INDEX_NAMES and re.fullmatch(r"[0-2]", value):
+                name, value = _named(m, pattern, text), m.group("value")
+                if name is None:
                     continue
-                if pattern is _PROSE:  # keep the paper's symbol: "dropout rate P_drop"
-                    symbols = [t for t in re.findall(_SYMBOL, m.group("filler")) if t.lower() not in _LINKING]
-                    name = " ".join([name, *symbols])
+                grid = _GRID.match(text, span[1]) if pattern is not _AUGMENT else None
+                if grid and len(re.findall(VALUE, grid.group(0))) >= 2:
+                    value, span = m.group("value") + grid.group(0), (span[0], grid.end())
+                    value = ", ".join(re.findall(VALUE, value))  # "1, 2, 5 and 10" -> "1, 2, 5, 10"
                 taken.append(span)
                 found.append(_item(name, value, _sentence(text, m.start()), owner[m.start()] + 1, how))
     if latex is not None:

@@ -221,7 +221,8 @@ def _title_lines(lines: list[Seg], height: float, body: float) -> set[int]:
             run.append(i)
     # A subtitle set in large bold type right under the title belongs to it.
     while run[-1] + 1 < len(lines) and lines[run[-1] + 1].bold and \
-            lines[run[-1] + 1].size >= max(body + 1.5, 0.75 * biggest):
+            lines[run[-1] + 1].size >= max(body + 1.5, 0.75 * biggest) and \
+            not _NUMBERED.match(lines[run[-1] + 1].text):  # "1 Introduction" is no subtitle
         run.append(run[-1] + 1)
     return set(run)
 

@@ -43,7 +43,7 @@ _SETUP_CAPTION = re.compile(
 )
 METRIC = re.compile(
     r"ppl|bleu|acc|f1|\berr|score|perplex|top-?\d|\bem\b|rouge|loss|time|speed|throughput"
-    r"|memory|\bdev\b|\btest\b|\bval|win|elo|reward|%",
+    r"|memory|\bdev\b|\btest\b|\bval(?:id|\b|\.)|win|elo|reward|%",
     re.IGNORECASE,
 )
 _RESULTS = re.compile(
@@ -134,7 +134,9 @@ def table_hyperparameters(table: dict) -> list[dict]:
             column = header[col] if col < len(header) else ""
             if METRIC.search(column) or (table["transposed"] and METRIC.search(label)):
                 continue
-            if table["transposed"]:
+            if re.fullmatch(r"values?|settings?|choices?", column, re.I):  # "| Parameter | Value |"
+                name, context = label, ""
+            elif table["transposed"]:
                 name, context = label, column
             else:
                 name, context = column or label, label if column else ""
