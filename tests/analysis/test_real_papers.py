@@ -8,19 +8,13 @@ Run with ``-s`` to see the recall per paper and the glued-word rates.
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-from paper2code.analysis import analyze
 from paper2code.analysis.record import RECORD, glued_per_mille, record
+from tests.analysis.conftest import PAPERS
 
-ROOT = Path(__file__).resolve().parents[2]
-# ../shared/papers beside the project; PAPER2CODE_PAPERS names another folder
-# (a git worktree has a different parent).
-PAPERS = Path(os.environ.get("PAPER2CODE_PAPERS", ROOT.parent / "shared" / "papers"))
 pytestmark = pytest.mark.skipif(
     not PAPERS.is_dir(), reason=f"the real papers are not here ({PAPERS} is absent)"
 )
@@ -99,9 +93,9 @@ GOLD = {
 
 
 @pytest.fixture(scope="session")
-def analyses():
+def analyses(real_analyses):
     """Each real paper analysed once per test session."""
-    return {name: analyze(PAPERS / f"{name}.pdf") for name in GOLD}
+    return real_analyses
 
 
 def score(outline, gold) -> tuple[int, int, list[str]]:

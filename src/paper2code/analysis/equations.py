@@ -12,9 +12,11 @@ its text, what an implementer must check in the PDF:
   TeX's big-operator font gives in place of them; their limits are lost;
 * ``big delimiter``: ``!``, ``"``, ``#``, ``$`` standing alone, or brackets
   that do not balance;
-* ``out of reading order``: three or more lone letters, a third or more of
-  the equation's words (``T j e zj/T``), or an equation that starts or ends
-  with an operator (its other side is on another line);
+* ``out of reading order``: two lone letters side by side with no operator
+  between them (``T j e zj/T``: a sum's index, a fraction's bar, a
+  subscript set apart; ``e -wa``, ``v 0``: an exponent or index flattened), a number repeated (``step_num -0.5 -0.5``: a
+  superscript doubled), or an equation that starts or ends with an operator
+  (its other side is on another line);
 * ``square root``: ``√`` set apart from its argument;
 * ``set over several lines``: a short line of formula just above (a
   fraction's numerator, stacked symbols), kept in ``parts``.
@@ -79,9 +81,7 @@ def distrust(text: str, parts: list[str] | None = None) -> list[str]:
         reasons.append("sum, product or integral")
     if re.search(r"(?:^|\s)[!\"#$](?:\s|$)", text) or not _balanced(text):
         reasons.append("big delimiter")
-    words = [w for w in re.findall(r"[^\s=+\-−·×*/,.;:()\[\]{}|<>≤≥]+", text)]
-    lone = [w for w in words if len(w) == 1 and w.isalpha()]
-    if (len(lone) >= 3 and len(lone) >= len(words) / 3) \
+    if re.search(r"(?<!\S)[^\W\d_]\s+(?:[^\W\d_]|\d|-[^\W\d_]+)(?!\S)", text) or re.search(r"(?<!\S)(\S*\d\S*)\s+\1(?!\S)", text) \
             or re.match(r"\s*[=+·×/]", text) or re.search(r"[=+\-−·×/]\s*[.,]?\s*$", text):
         reasons.append("out of reading order")
     if re.search(r"√\s", text):

@@ -39,7 +39,7 @@ _KNOWN = (
     r"learning[ -]rates?|lr|batch[ -]sizes?|mini-?batch(?: size)?|dropout(?: rate| probability)?"
     r"|weight[ -]decay|momentum|warm-?up(?: steps| period)?|label smoothing|epochs?"
     r"|(?:training |train |total )?(?:steps|iterations|updates)|temperatures?|beam (?:size|width)"
-    r"|length penalty|gradient (?:clipping|norm)|clip(?:ping)? (?:norm|threshold)"
+    r"|length penalty|gradient (?:norm )?(?:clipping|norm)|clip(?:ping)? (?:norm|threshold)"
     r"|hidden (?:size|dimension|units)|embedding (?:size|dimension)|model dimension"
     r"|vocabulary(?: size)?|sequence length|context length|number of (?:layers|heads|epochs)"
     r"|layers|heads|attention heads|rank|decay rate|discount(?: factor)?|epsilon|seed"
@@ -49,23 +49,26 @@ _STOP = (
     r"(?:and|or|for|on|in|by|we|per|each|from|than|but|which|that|this|it|as|use|used|train|trained"
     # the first words of other names: "steps with batch size 64" is not steps = 64
     r"|learning|batch|dropout|weight|momentum|warm\w*|label|epochs?|steps|training|temperature"
-    r"|beam|gradient|hidden|embedding|vocabulary|sequence|context|layers|heads|seed)\b"
+    r"|beam|gradient|hidden|embedding|vocabulary|sequence|context|layers|heads|seed"
+    # ordinary words, no symbols: "layers mostly have 3×3", "vocabulary of about 37000"
+    r"|are|have|has|mostly|about|around|approximately|roughly|nearly|only|also|then|always|typically)\b"
 )
 _SYMBOL = rf"(?!{_STOP})(?:[A-Za-z{_GREEK}]+_\{{?\w+\}}?|[A-Za-z{_GREEK}]{{1,6}}\d?|\([^()\s]{{1,10}}\))"
-_FILLER = rf"(?:\s+(?:of|is|was|to|set|at|equal|with|a|an|the|value|values|=|:|{_SYMBOL}))"
+_FILLER = rf"(?:\s+(?:of|is|was|to|set|at|equal|with|a|an|the|value|values|about|around|roughly|=|:|{_SYMBOL}))"
 _PROSE = re.compile(
     # (a value glued to a letter is a subscript: "η0" is not "0")
-    rf"\b(?P<name>{_KNOWN})\b(?P<filler>{_FILLER}{{0,4}})\s*[=:]?\s*(?<![^\W\d_])"
+    rf"\b(?P<name>{_KNOWN})\b(?P<filler>{_FILLER}{{0,4}})\s*[=:]?\s*(?:\((?={VALUE}\)))?(?<![^\W\d_])"
     rf"(?P<value>{VALUE})(?!\w|\.\d)",
     re.IGNORECASE,
 )
 _COUNTED = re.compile(
-    rf"(?P<value>{VALUE})\s+(?P<name>(?:training |warm-?up |warmup )?(?:steps|epochs|iterations|updates)"
+    rf"(?<![\w.])(?P<value>{VALUE})\s+(?P<name>(?:training |warm-?up |warmup )?(?:steps|epochs|iterations|updates)"
     r"|(?:encoder |decoder |transformer )?layers|(?:attention )?heads|GPUs|parameters|params"
     r"|(?:hidden )?units|neurons|specialist(?: model)?s|experts)\b",
     re.IGNORECASE,
 )
-_LINKING = {"of", "is", "was", "to", "set", "at", "equal", "with", "a", "an", "the", "value", "values"}
+_LINKING = {"of", "is", "was", "to", "set", "at", "equal", "with", "a", "an", "the", "value", "values", "about",
+            "around", "roughly"}
 # Loop indices and similar: "i = 1", "t = 0" are not hyperparameters.
 _INDEX_NAMES = {"i", "j", "k", "l", "t", "n", "m", "x", "y", "z", "s", "p", "q", "c", "a", "b"}
 
@@ -86,9 +89,9 @@ def parse_value(value: str) -> float | None:
     m = re.fullmatch(r"10(?:\^(-?\d+)|(-\d+))", v)
     if m:
         return 10.0 ** int(m.group(1) or m.group(2))
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMB])", v)
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMBkmb])", v)
     if m:
-        return float(m.group(1)) * {"K": 1e3, "M": 1e6, "B": 1e9}[m.group(2)]
+        return float(m.group(1)) * {"K": 1e3, "M": 1e6, "B": 1e9}[m.group(2).upper()]
     try:
         return float(v.rstrip("%")) / (100.0 if v.endswith("%") else 1.0)
     except ValueError:
@@ -235,8 +238,9 @@ def rank(item: dict) -> int:
 
 # Sections whose numbers are findings or others' settings, not the paper's set-up.
 _NOT_SETUP = re.compile(
-    r"abstract|introduction|related work|prior work|results?\b|discussion|conclusions?|limitations"
-    r"|future work|acknowledge?ments?|references|bibliography|broader impact", re.IGNORECASE)
+    r"^(?:(?:\d+|[A-H])(?:\.\d+)*\s+)?(?:(?:main|experimental|empirical|extended)\s+)?(?:abstract|introduction"
+    r"|related work|prior work|results?\b|discussion|conclusions?|limitations|future work"
+    r"|acknowledge?ments?|references|bibliography|broader impact)", re.IGNORECASE)
 # "two hidden layers of 1200 rectified linear hidden units": 1200 counts units, not layers.
 _UNIT = re.compile(r"\s+(?:[a-z-]+\s+){0,3}?(?P<unit>hidden units|units|neurons|channels|filters|feature maps)\b")
 # "a loss weight β = 0.01": what the symbol is, said just before it.
@@ -249,8 +253,9 @@ _AUGMENT = re.compile(
     r"\b(?P<name>jitter\w*|shift\w*|translat\w*|rotat\w*|crop\w*)\b[^.]{0,40}?"
     r"(?P<value>±\s?\d+(?:\.\d+)?\s*(?:px|pixels?|degrees?|°|%)?)", re.IGNORECASE)
 _STEP_CONTEXT = re.compile(
-    r"(?:\bfor|train\w*|over|run\w*|\bof)\s+(?:a total of\s+|about\s+|roughly\s+|approximately\s+|up to\s+"
-    r"|only\s+)?$", re.IGNORECASE)
+    r"(?:\bfor|train\w*|over|run\w*|\bof|\bwith|every|\bat)\s+(?:the\s+)?(?:a total of\s+|about\s+|roughly\s+"
+    r"|approximately\s+|up to\s+|at most\s+|only\s+|first\s+|next\s+|last\s+|another\s+)?$", re.IGNORECASE)
+_CHAIN = re.compile(rf"(?P<name>{_NAME})\s*=\s*(?:[^\s=,;]{{1,12}}\s*=\s*)*$")
 _INDEXED = re.compile(rf"[A-Za-z{_GREEK}][ijntN]")  # vj, zi, λn, pN: a variable over an index
 
 
@@ -261,8 +266,14 @@ def _named(m: re.Match, pattern: re.Pattern, text: str) -> str | None:
     if pattern is _ASSIGN:
         if name in _INDEX_NAMES and re.fullmatch(r"[0-2]", value) or _INDEXED.fullmatch(name):
             return None
-        if re.search(r"=\s*$", before) or value == "0":
-            return None  # "Σj zj = Σj vj = 0": a definition
+        if value == "0" or re.search(r"[?&]$", before):
+            return None  # "Σj zj = Σj vj = 0": a definition; "?id=11": a web address
+        expression = before.endswith("/")  # "dmodel/h = 64": h is part of the value's formula
+        if chain := _CHAIN.search(re.sub(r"[^\s=,;]*/$", "", before)):  # "dk = dv = …", "α = β = 1"
+            names = re.findall(rf"({_NAME})\s*=", chain.group(0)) + ([] if expression else [name])
+            return ", ".join(names)
+        if expression:
+            return None
         if role := _ROLE.search(before):
             return f"{role.group('role').lower()} {name}"
         return name
@@ -272,8 +283,10 @@ def _named(m: re.Match, pattern: re.Pattern, text: str) -> str | None:
     if pattern is _COUNTED and re.fullmatch(r"(?:\w+ )?(?:steps|iterations|updates|epochs)", name, re.I) \
             and not _STEP_CONTEXT.search(before):
         return None  # "takes 3 steps on average": a finding, not a schedule
+    if pattern is _COUNTED and re.search(r"warm(?:ing)?[- ]?up\s+(?:for\s+)?$", before, re.I):
+        return f"warm-up {name}"  # "warming up for 500 updates"
     if pattern is _PROSE:  # keep the paper's symbol: "dropout rate P_drop"
-        symbols = [t for t in re.findall(_SYMBOL, m.group("filler")) if t.lower() not in _LINKING]
+        symbols = [t for t in re.findall(rf"(?<![\w{_GREEK}]){_SYMBOL}", m.group("filler")) if t.lower() not in _LINKING]
         name = " ".join([name, *symbols])
         unit = _UNIT.match(text, m.end())
         if unit and re.fullmatch(r"(?:hidden )?layers?", m.group("name"), re.I):

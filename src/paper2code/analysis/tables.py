@@ -43,7 +43,7 @@ _SETUP_CAPTION = re.compile(
 )
 METRIC = re.compile(
     r"ppl|bleu|acc|f1|\berr|score|perplex|top-?\d|\bem\b|rouge|loss|time|speed|throughput"
-    r"|memory|\bdev\b|\btest\b|\bval(?:id|\b|\.)|win|elo|reward|%",
+    r"|memory|\bdev\b|\btest\b|\bval(?:id|\b|\.)|win|elo|reward|bpc|%",
     re.IGNORECASE,
 )
 _RESULTS = re.compile(
