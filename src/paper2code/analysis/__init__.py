@@ -3,8 +3,14 @@
 One module per concern:
 
 * `paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
-* `paper2code.analysis.extract`, `paper2code.analysis.latex` and
-  `paper2code.analysis.hyperparameters`: the structured outline;
+  a PDF's text comes from `paper2code.analysis.pdf`, which lays pages out with
+  `paper2code.analysis.layout`, `paper2code.analysis.furniture` and
+  `paper2code.analysis.ruleless` (tables without rules);
+* `paper2code.analysis.extract`: the structured outline, from
+  `paper2code.analysis.sections`, `paper2code.analysis.equations`,
+  `paper2code.analysis.hyperparameters`, `paper2code.analysis.tables`,
+  `paper2code.analysis.results` (reported numbers, the paper's own told from
+  baselines') and `paper2code.analysis.latex`;
 * `paper2code.analysis.checklist`: the checklist as Markdown;
 * `paper2code.analysis.rubric`: the rubric (``rubric.yaml``) the scorecard grades.
 

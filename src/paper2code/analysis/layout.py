@@ -10,10 +10,12 @@ Works on *segments* (runs of characters on one baseline, see
 * ruled boxes: segments framed by horizontal rules become a table (columns
   where no word crosses a vertical strip, or at vertical rules; header rows
   above the first inner rule) or, under an ``Algorithm N`` caption, a block of
-  lines.
+  lines; a cell set in bold in a row that is not all bold reads ``**…**``;
+* captions: `name_tables` gives each table the ``Table N`` caption next to
+  it (tables without rules are found by `paper2code.analysis.ruleless`).
 
-Differences from a person: tables without rules are left as lines of text,
-and two tables set side by side under one caption read as one table.
+Differences from a person: two tables set side by side under one caption
+read as one table.
 """
 
 from __future__ import annotations
