@@ -110,3 +110,11 @@ def test_hyperparameters_are_named_and_come_from_the_set_up(analysis):
         ("learning rate", "0.001"), ("batch size", "128"), ("epochs", "50"),
         ("temperatures", "1, 2, 5, 10"), ("jitter", "±2 pixels"),
     }  # not "layers = 1200", nor "steps = 3" or "v = 0" from the results
+
+
+def test_an_equation_of_sums_in_running_text_keeps_its_number():
+    from paper2code.analysis.equations import text_equations
+
+    lines = ["The loss adds the two divergences,", "KL(p g , q) + KL(p m, q) (5)",
+             "where q is the prior, as in (4) above."]
+    assert [(e["number"], e["text"]) for e in text_equations(lines)] == [("5", "KL(p g , q) + KL(p m, q)")]
