@@ -118,3 +118,11 @@ def test_an_equation_of_sums_in_running_text_keeps_its_number():
     lines = ["The loss adds the two divergences,", "KL(p g , q) + KL(p m, q) (5)",
              "where q is the prior, as in (4) above."]
     assert [(e["number"], e["text"]) for e in text_equations(lines)] == [("5", "KL(p g , q) + KL(p m, q)")]
+
+
+def test_a_sentence_that_starts_with_table_n_is_no_caption():
+    from paper2code.analysis.layout import CAPTION
+
+    captions = ["Table 1: Frame accuracy.", "Table 2. Error rates (%)", "Table 3 Results on NQ", "Table A.1"]
+    sentences = ["Table 3 shows that all three options are better", "Table 4 compares the models."]
+    assert [bool(CAPTION.match(t)) for t in captions + sentences] == [True] * 4 + [False] * 2
