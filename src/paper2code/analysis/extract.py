@@ -229,6 +229,8 @@ def _architecture(lines: list[str], locate) -> list[dict]:
 def _references(lines: list[str], pattern: str, locate) -> list[dict]:
     counts: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
+        if line.startswith("<!--"):
+            continue  # the PDF converter's marks ("<!-- Table 3 -->") are no mentions
         for m in re.finditer(pattern, line):
             counts.setdefault(m.group(2), []).append(i + 1)
     label = "Table" if "Table" in pattern else "Figure"

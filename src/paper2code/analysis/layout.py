@@ -137,7 +137,8 @@ def order(segs: list[Seg], gutter: float | None) -> list[list[Seg]]:
 # --- tables and algorithm boxes --------------------------------------------------------
 
 _CAPTION = re.compile(r"^(Table|Algorithm)\s+(\d+|[A-H]\.?\d+)\b")
-CAPTION = re.compile(r"^\s*(?:\*\*)?Table\s+(\d+|[A-H]\.?\d+)\b")  # a table's caption
+# A table's caption: "Table 3: …", "Table 3. …", "Table 3 Results …"; not "Table 3 shows …".
+CAPTION = re.compile(r"^\s*(?:\*\*)?Table\s+(\d+|[A-H]\.?\d+)(?:\s*[:.|]|\s*$|\s+(?:\*\*)?[A-Z(])")
 
 
 _NUMBER_WORD = re.compile(r"[-+]?\d[\d.,]*[KMB%]?")
