@@ -8,7 +8,8 @@ One module per concern:
   `paper2code.analysis.ruleless` (tables without rules);
 * `paper2code.analysis.extract`: the structured outline, from
   `paper2code.analysis.sections`, `paper2code.analysis.equations`,
-  `paper2code.analysis.hyperparameters`, `paper2code.analysis.tables`,
+  `paper2code.analysis.components`, `paper2code.analysis.hyperparameters`
+  (values parsed by `paper2code.analysis.values`), `paper2code.analysis.tables`,
   `paper2code.analysis.results` (reported numbers, the paper's own told from
   baselines') and `paper2code.analysis.latex`;
 * `paper2code.analysis.checklist`: the checklist as Markdown;

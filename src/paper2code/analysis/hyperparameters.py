@@ -18,18 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["find_hyperparameters", "parse_value", "rank"]
+from paper2code.analysis.values import SUPERSCRIPTS, VALUE
+from paper2code.analysis.values import item as _item
+from paper2code.analysis.values import parse_value as parse_value  # where it used to live
 
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
-VALUE = (
-    rf"(?:{_NUM}\s*[×x*·]\s*10\s*\^?\s*\{{?\s*-?\s*\d+\s*\}}?"  # 3 × 10^-4, 3x10-4
-    r"|10\s*\^\s*\{?\s*-?\s*\d+\s*\}?"  # 10^-9, 10^{-9}
-    r"|10-\d{1,2}(?!\d|\.\d)"  # 10-9: a PDF's lost superscript
-    r"|\d+(?:\.\d+)?[eE][-+]?\d+"  # 1e-3
-    rf"|{_NUM}\s?[KMB](?![A-Za-z])"  # 100K, 65M, 1.5B
-    rf"|{_NUM}%?)"
-)
+__all__ = ["find_hyperparameters", "rank"]
+
 _GREEK = "α-ωΑ-Ωϵϑϕ"
 _NAME = (
     rf"(?:[A-Za-z{_GREEK}][A-Za-z0-9{_GREEK}]*(?:_\{{?[A-Za-z0-9{_GREEK},]+\}}?)?)"
@@ -71,57 +65,6 @@ _LINKING = {"of", "is", "was", "to", "set", "at", "equal", "with", "a", "an", "t
             "around", "roughly"}
 # Loop indices and similar: "i = 1", "t = 0" are not hyperparameters.
 _INDEX_NAMES = {"i", "j", "k", "l", "t", "n", "m", "x", "y", "z", "s", "p", "q", "c", "a", "b"}
-
-
-def parse_value(value: str) -> float | None:
-    """The number a written value stands for.
-
-    Examples:
-        >>> [parse_value(v) for v in ("0.001", "1e-3", "10^-9", "10-9", "3 × 10^-4", "100K", "4,000")]
-        [0.001, 0.001, 1e-09, 1e-09, 0.0003, 100000.0, 4000.0]
-    """
-    if re.search(r",\s", value):
-        return None  # a grid of values: "1, 2, 5, 10"
-    v = value.translate(_SUPERSCRIPTS).replace(" ", "").replace(",", "").replace("{", "").replace("}", "")
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)[×x*·]10\^?(-?\d+)", v)
-    if m:
-        return float(f"{float(m.group(1)) * 10.0 ** int(m.group(2)):.12g}")
-    m = re.fullmatch(r"10(?:\^(-?\d+)|(-\d+))", v)
-    if m:
-        return 10.0 ** int(m.group(1) or m.group(2))
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMBkmb])", v)
-    if m:
-        return float(m.group(1)) * {"K": 1e3, "M": 1e6, "B": 1e9}[m.group(2).upper()]
-    try:
-        return float(v.rstrip("%")) / (100.0 if v.endswith("%") else 1.0)
-    except ValueError:
-        return None
-
-
-def _normalise(value: str) -> str:
-    v = " ".join(value.translate(_SUPERSCRIPTS).split())
-    v = re.sub(r"\s*\^\s*\{?\s*(-?)\s*(\d+)\s*\}?", r"^\1\2", v)  # 10^{-9} -> 10^-9
-    return re.sub(r"(^|[×x*·]\s*)10-(\d{1,2})$", r"\g<1>10^-\2", v)  # 10-9 -> 10^-9 (lost superscript)
-
-
-def _clean_name(name: str) -> str:
-    return " ".join(name.replace("{", "").replace("}", "").split())
-
-
-def _item(name: str, value: str, source: str, line: int, how: str) -> dict:
-    value = _normalise(value)
-    return {
-        "name": _clean_name(name),
-        "value": value,
-        "numeric": parse_value(value),
-        "source": " ".join(source.split())[:240],
-        "text": f"{_clean_name(name)} = {value}",
-        "line": line,
-        "how": how,
-        "table": None,  # set for values read from a table: its number, row, column
-        "row": None,
-        "column": None,
-    }
 
 
 def _table_rows(lines: list[str], start: int):
@@ -205,7 +148,7 @@ def _paragraphs(lines: list[str]):
         if run:
             text, owner = "", []
             for k in run:
-                piece = lines[k].replace("\f", "").strip().translate(_SUPERSCRIPTS) + " "
+                piece = lines[k].replace("\f", "").strip().translate(SUPERSCRIPTS) + " "
                 text += piece
                 owner += [k] * len(piece)
             yield text, owner

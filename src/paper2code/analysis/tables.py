@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from paper2code.analysis.hyperparameters import VALUE, parse_value
+from paper2code.analysis.values import VALUE, parse_value
 
 __all__ = ["METRIC", "find_tables", "table_hyperparameters"]
 
