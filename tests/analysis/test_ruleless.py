@@ -21,6 +21,7 @@ PROSE = [
     "The net has two hidden layers of 1200 rectified linear hidden units, trained with a",
     "learning rate of 0.001 and a batch size of 128 for 50 epochs. We tried temperatures",
     "of 1, 2, 5 and 10. Inputs were jittered by up to ±2 pixels in any direction.",
+    "We trained 61 specialist models on 3% of the training data, with a relative weight of 0.5.",
     "## 4 Results",
     "PonderNet takes 3 steps on average and reaches 97.86% after 20 steps of training.",
     "The logits are zero-meaned, so that z = v = 0 for each case.",
@@ -109,6 +110,7 @@ def test_hyperparameters_are_named_and_come_from_the_set_up(analysis):
         ("loss weight β", "0.01"), ("ε", "0.05"), ("hidden units per layer", "1200"),
         ("learning rate", "0.001"), ("batch size", "128"), ("epochs", "50"),
         ("temperatures", "1, 2, 5, 10"), ("jitter", "±2 pixels"),
+        ("specialist models", "61"), ("share of the training data", "3%"), ("relative weight", "0.5"),
     }  # not "layers = 1200", nor "steps = 3" or "v = 0" from the results
 
 

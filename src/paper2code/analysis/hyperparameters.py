@@ -37,6 +37,7 @@ _KNOWN = (
     r"|hidden (?:size|dimension|units)|embedding (?:size|dimension)|model dimension"
     r"|vocabulary(?: size)?|sequence length|context length|number of (?:layers|heads|epochs)"
     r"|layers|heads|attention heads|rank|decay rate|discount(?: factor)?|epsilon|seed"
+    r"|(?:relative|loss|hard[- ]target|soft[- ]target|regulari[sz]ation|penalty) weights?"
 )
 # Words and symbols allowed between a name and its value: "rate of", "P_drop =", "(β1)".
 _STOP = (
@@ -199,6 +200,9 @@ _STEP_CONTEXT = re.compile(
     r"(?:\bfor|train\w*|over|run\w*|\bof|\bwith|every|\bat)\s+(?:the\s+)?(?:a total of\s+|about\s+|roughly\s+"
     r"|approximately\s+|up to\s+|at most\s+|only\s+|first\s+|next\s+|last\s+|another\s+)?$", re.IGNORECASE)
 _CHAIN = re.compile(rf"(?P<name>{_NAME})\s*=\s*(?:[^\s=,;]{{1,12}}\s*=\s*)*$")
+# "on 3% of the training data": the share of the data a model is trained on.
+_SHARE = re.compile(rf"(?<![\w.])(?P<value>{VALUE}%)\s+of\s+the\s+(?P<name>(?:training\s+)?(?:data|set|examples))\b",
+                    re.IGNORECASE)
 _INDEXED = re.compile(rf"[A-Za-z{_GREEK}][ijntN]")  # vj, zi, λn, pN: a variable over an index
 
 
@@ -220,6 +224,8 @@ def _named(m: re.Match, pattern: re.Pattern, text: str) -> str | None:
         if role := _ROLE.search(before):
             return f"{role.group('role').lower()} {name}"
         return name
+    if pattern is _SHARE:
+        return f"share of the {' '.join(name.lower().split())}"
     if pattern is _AUGMENT:  # "jittered by up to ±2 pixels": jitter
         stem = name.lower()[:5]
         return {"trans": "translation", "rotat": "rotation"}.get(stem, re.sub(r"(?:ed|ing|s)$", "", name.lower()))
@@ -268,7 +274,7 @@ def find_hyperparameters(
         if section_of is not None and _NOT_SETUP.search(section_of(owner[0] + 1) or ""):
             continue
         taken: list[tuple[int, int]] = []
-        for pattern, how in ((_AUGMENT, "prose"), (_PROSE, "prose"), (_ASSIGN, "assignment"), (_COUNTED, "prose")):
+        for pattern, how in ((_AUGMENT, "prose"), (_SHARE, "prose"), (_PROSE, "prose"), (_ASSIGN, "assignment"), (_COUNTED, "prose")):
             for m in pattern.finditer(text):
                 span = m.span("value")
                 if any(a <= span[0] < b for a, b in taken):
