@@ -1,7 +1,8 @@
-"""Helpers for the analysis tests: PDFs generated on the spot."""
+"""Helpers for the analysis tests: PDFs generated on the spot, and the real papers analysed once."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
@@ -29,3 +30,19 @@ def pdf(tmp_path):
         return make_pdf(tmp_path / name, list(pages))
 
     return build
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# ../shared/papers beside the project; PAPER2CODE_PAPERS names another folder
+# (a git worktree has a different parent).
+PAPERS = Path(os.environ.get("PAPER2CODE_PAPERS", ROOT.parent / "shared" / "papers"))
+
+
+@pytest.fixture(scope="session")
+def real_analyses():
+    """Each real paper in PAPERS analysed once per test session, by arXiv id."""
+    from paper2code.analysis import analyze
+
+    if not PAPERS.is_dir():
+        pytest.skip(f"the real papers are not here ({PAPERS} is absent)")
+    return {p.stem: analyze(p) for p in sorted(PAPERS.glob("*.pdf"))}

@@ -3,9 +3,16 @@
 One module per concern:
 
 * `paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
+  a PDF's text comes from `paper2code.analysis.pdf`, which lays pages out with
+  `paper2code.analysis.layout`, `paper2code.analysis.furniture` and
+  `paper2code.analysis.ruleless` (tables without rules);
+* `paper2code.analysis.extract`: the structured outline, from
+  `paper2code.analysis.sections`, `paper2code.analysis.equations`,
+  `paper2code.analysis.components`, `paper2code.analysis.hyperparameters`
+  (values parsed by `paper2code.analysis.values`), `paper2code.analysis.tables`,
+  `paper2code.analysis.results` (reported numbers, the paper's own told from
+  baselines') and `paper2code.analysis.latex`;
 * `paper2code.analysis.arxiv`: ``arXiv:ID``, the LaTeX source and PDF fetched and cached;
-* `paper2code.analysis.extract`, `paper2code.analysis.latex` and
-  `paper2code.analysis.hyperparameters`: the structured outline;
 * `paper2code.analysis.checklist`: the checklist as Markdown;
 * `paper2code.analysis.rubric` and `paper2code.analysis.claims`: the rubric
   (``rubric.yaml``), a weighted tree by contribution, that the scorecard grades.

@@ -49,13 +49,14 @@ def unreadable(outline: Outline) -> list[str]:
     """What the text lost: equations with lost symbols, missing numbers, empty tables."""
     out = []
     for e in outline.equations:
-        if "\ufffd" in e["text"] or re.search(r"\(\s*\)", e["text"]):
-            out.append(f"Equation ({e['number']}): symbols lost in the text "
-                       f"(`{e['text'][:60]}`), {where(e['location'])}")
-        elif e.get("parts"):
+        flags = e.get("flags") or []
+        if e.get("parts"):
             out.append(f"Equation ({e['number']}): set over several lines (a fraction or "
                        f"stacked symbols): `{' / '.join(e['parts'])}` above "
                        f"`{e['text'][:50]}`, {where(e['location'])}")
+        elif flags:
+            out.append(f"Equation ({e['number']}): {', '.join(flags)} in the text "
+                       f"(`{e['text'][:60]}`), {where(e['location'])}")
     numbers = sorted(int(e["number"]) for e in outline.equations if e["number"].isdigit())
     missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers)) if numbers else []
     if missing:

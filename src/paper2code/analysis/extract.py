@@ -11,7 +11,11 @@ From the cleaned text of a paper (Markdown from markitdown, or LaTeX source)
 * **numbered equations**: the number and the text of the equation's line(s);
 * **architecture**: the components the paper names, with where they appear;
 * **hyperparameters** (see `paper2code.analysis.hyperparameters`);
-* the **tables** and **figures** the text refers to.
+* the **tables** and **figures** the text refers to; a table whose cells were
+  read has ``caption``, ``header``, ``rows``, ``setup`` (a set-up table) and
+  ``results``: one ``{"row", "column", "text", "value", "spread", "bold",
+  "own"}`` per numeric cell, where ``own`` is true for the paper's own method
+  and false for baselines (see `paper2code.analysis.results`).
 
 The rules are the ones a careful reader applies with ``grep``, made robust
 to what PDF extraction does to text: lost spaces (``d =512``), equation
@@ -23,6 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from paper2code.analysis.components import architecture as _architecture
+from paper2code.analysis.equations import text_equations
 from paper2code.analysis.hyperparameters import find_hyperparameters
 from paper2code.analysis.latex import (
     THEOREM_KINDS,
@@ -33,7 +39,10 @@ from paper2code.analysis.latex import (
     tex_prose,
     tex_sections,
 )
-from paper2code.analysis.tables import find_tables, table_hyperparameters
+from paper2code.analysis.results import own_names, table_results
+from paper2code.analysis.sections import MD_HEADING as _MD_HEADING
+from paper2code.analysis.sections import text_sections
+from paper2code.analysis.tables import METRIC, find_tables, table_hyperparameters
 
 __all__ = ["Outline", "extract_outline"]
 
@@ -96,53 +105,6 @@ def _flatten_row(line: str) -> str:
     if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
         return ""
     return " ".join(c for c in cells if c)
-
-
-# --- sections ------------------------------------------------------------------------
-
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_NUMBERED_HEADING = re.compile(
-    r"^\s*(?P<num>(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{1,90})$"
-)
-_NAMED_HEADING = re.compile(
-    r"^\s*(?:\d+\.?\s+)?(Abstract|Introduction|Related Work|Background|Preliminaries|Methods?|Methodology"
-    r"|Model Architecture|Experiments?|Experimental Setup|Results|Discussion|Conclusions?|Limitations"
-    r"|References|Bibliography|Acknowledge?ments?|Appendix(?:\s+[A-Z])?(?:[:.]\s.*)?)\s*:?\s*$",
-    re.IGNORECASE,
-)
-
-
-def _number_key(num: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else ord(p) - ord("A") + 100 for p in num.split("."))
-
-
-def _text_sections(lines: list[str]) -> list[dict]:
-    found, last = [], ()
-    for i, raw in enumerate(lines):
-        line = raw.replace("\f", "").strip()
-        if m := _MD_HEADING.match(line):
-            found.append({"text": m.group(2).strip("* "), "line": i + 1, "level": len(m.group(1))})
-            continue
-        if m := _NAMED_HEADING.match(line):
-            found.append({"text": line.rstrip(":"), "line": i + 1, "level": 1})
-            continue
-        m = _NUMBERED_HEADING.match(line)
-        if not m:
-            continue
-        title = m.group("title").strip()
-        if (
-            len(title.split()) > 12
-            or title.endswith((".", ",", ";"))
-            or re.search(r"[=<>≤≥]|\d\s*$", title)
-            or sum(c.isalpha() for c in title) < 0.6 * len(title.replace(" ", ""))
-        ):
-            continue
-        key = _number_key(m.group("num"))
-        if key <= last or (key[0] > 30 and key[0] < 100):
-            continue  # headings come in increasing order
-        last = key
-        found.append({"text": f"{m.group('num')} {title}", "line": i + 1, "level": m.group("num").count(".") + 1})
-    return found
 
 
 # --- algorithms ----------------------------------------------------------------------
@@ -215,111 +177,13 @@ def _text_definitions(lines: list[str]) -> list[dict]:
     return found
 
 
-# --- numbered equations ----------------------------------------------------------------
-
-_EQ_NUMBER = re.compile(r"\(\s*(\d{1,3}(?:\.\d{1,2})?|[A-H]\.?\d{1,2})\s*\)$")
-_MATHY = re.compile(r"[=<>≤≥≈∝←→∈∑∏√∫±∇⊗⊙·×]|\\(frac|sum|sqrt|cdot|times|left|right)")
-_NOT_EQ_BEFORE = re.compile(
-    r"(Eqs?\.|Equations?|eq\.|Section|Sec\.|Table|Figure|Fig\.|Algorithm|Appendix|Step|and|or|in|of|see|by|from)\s*$",
-    re.IGNORECASE,
-)
-
-
-def _fragment(line: str) -> bool:
-    """A short piece of a formula on a line of its own (no words of prose)."""
-    text = line.replace("\f", "").strip()
-    return 0 < len(text) <= 24 and not re.search(r"[a-z]{4,}", text) and not text.startswith(("#", "<"))
-
-
-def _display_math(lines: list[str], k: int) -> bool:
-    """A line set apart (blank lines around) whose neighbours in its display are maths."""
-    if not (k > 0 and k + 1 < len(lines) and not lines[k - 1].strip() and not lines[k + 1].strip()):
-        return False
-    near = [lines[j] for j in (k - 2, k + 2) if 0 <= j < len(lines)]
-    return any(_MATHY.search(line) and len(line) < 90 for line in near)
-
-
-def _text_equations(lines: list[str]) -> list[dict]:
-    found, seen = [], set()
-    for i, raw in enumerate(lines):
-        line = re.sub(r"[|\s]+$", "", raw.replace("\f", ""))
-        m = _EQ_NUMBER.search(line)
-        if not m or m.group(1) in seen:
-            continue
-        before = line[: m.start()].rstrip(" |")
-        if _NOT_EQ_BEFORE.search(before) or re.search(r"\[\d+\]\s*$", before):
-            continue
-        start = i
-        if len(before.strip(" |")) < 3:  # the number alone on its line: the equation is above
-            k = i - 1
-            while k >= 0 and not lines[k].strip():
-                k -= 1
-            if k < 0:
-                continue
-            before, start = lines[k].strip(), k
-        if not _MATHY.search(before) and not _display_math(lines, start):
-            continue
-        seen.add(m.group(1))
-        # A fraction's numerator or a stacked symbol: a short line set just above.
-        parts = [lines[k].strip() for k in (start - 1,) if k >= 0 and _fragment(lines[k])]
-        found.append({"number": m.group(1), "text": " ".join(before.replace("|", " ").split()),
-                      "parts": parts, "line": start + 1})
-    return found
-
-
 # --- architecture, tables, figures --------------------------------------------------
-
-_COMPONENTS = {
-    "encoder": r"\bencoders?\b",
-    "decoder": r"\bdecoders?\b",
-    "multi-head attention": r"\bmulti[- ]?head(?:ed)?(?: self)?[- ]attention\b",
-    "self-attention": r"\bself[- ]attention\b",
-    "cross-attention": r"\b(?:cross|encoder[- ]decoder)[- ]attention\b",
-    "attention": r"\battention\b",
-    "attention heads": r"\bheads?\b",
-    "embedding": r"\bembeddings?\b",
-    "positional encoding": r"\bposition(?:al)?[- ](?:encodings?|embeddings?)\b",
-    "layer normalisation": r"\blayer[- ]?norm(?:ali[sz]ation)?\b",
-    "batch normalisation": r"\bbatch[- ]?norm(?:ali[sz]ation)?\b",
-    "RMSNorm": r"\bRMS[- ]?Norm\b",
-    "normalisation": r"\bnormali[sz]ation\b",
-    "feed-forward network": r"\bfeed[- ]?forward\b|\bFFN\b|\bMLPs?\b",
-    "residual connection": r"\bresidual\b|\bskip[- ]connections?\b",
-    "convolution": r"\bconv(?:olution(?:al|s)?)?\b",
-    "pooling": r"\bpooling\b",
-    "linear projection": r"\b(?:linear )?projections?\b",
-    "softmax": r"\bsoftmax\b",
-    "dropout": r"\bdropout\b",
-    "recurrent layer": r"\b(?:LSTMs?|GRUs?|RNNs?|recurrent)\b",
-    "gating": r"\bgat(?:e|es|ed|ing)\b",
-    "memory": r"\bmemor(?:y|ies)\b",
-    "layer": r"\blayers?\b",
-    "block": r"\bblocks?\b",
-    "module": r"\bmodules?\b",
-}
-_COMPONENT_RES = {name: re.compile(p, re.IGNORECASE) for name, p in _COMPONENTS.items()}
-
-
-def _architecture(lines: list[str], locate) -> list[dict]:
-    found = []
-    # Each line with the start of the next, so "layer\nnormalization" is one mention.
-    joined = [(line, f"{line} {lines[i + 1][:40] if i + 1 < len(lines) else ''}") for i, line in enumerate(lines)]
-    for name, pattern in _COMPONENT_RES.items():
-        hits = [
-            i + 1 for i, (line, both) in enumerate(joined)
-            if (m := pattern.search(both)) and m.start() < len(line)
-        ]
-        if hits:
-            found.append({
-                "text": name, "mentions": len(hits), "location": locate(hits[0]),
-                "locations": [locate(n) for n in hits[:20]],
-            })
-    return found
-
 
 def _references(lines: list[str], pattern: str, locate) -> list[dict]:
     counts: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
+        if line.startswith("<!--"):
+            continue  # the PDF converter's marks ("<!-- Table 3 -->") are no mentions
         for m in re.finditer(pattern, line):
             counts.setdefault(m.group(2), []).append(i + 1)
     label = "Table" if "Table" in pattern else "Figure"
@@ -382,22 +246,27 @@ def _outside_references(lines: list[str]) -> list[str]:
     return out
 
 
-def _tables(lines: list[str], references: list[dict], locate) -> tuple[list[dict], list[dict]]:
+def _tables(lines: list[str], references: list[dict], locate, title: str) -> tuple[list[dict], list[dict]]:
     """Tables (referenced and read) and the hyperparameters of set-up tables."""
     read = find_tables(lines)
+    names = own_names(title, lines)
+    for t in read:
+        t["results"] = table_results(t, names, METRIC if t["setup"] else None)
+        t["header"] = [c.replace("**", "") for c in t["header"]]  # bold is in the results
+        t["rows"] = [[c.replace("**", "") for c in row] for row in t["rows"]]
     params = [p for t in read for p in table_hyperparameters(t)]
     by_number = {t["number"]: t for t in read if t["number"]}
     tables = []
     for ref in references:
         t = by_number.pop(ref["number"], None)
-        extra = {k: t[k] for k in ("caption", "header", "rows", "setup")} if t else {}
+        extra = {k: t[k] for k in ("caption", "header", "rows", "setup", "results")} if t else {}
         tables.append({**ref, **extra})
     for t in read:
         if t["number"] in by_number or t["number"] is None:
             tables.append({
                 "text": f"Table {t['number']}" if t["number"] else "Table (no number)",
                 "number": t["number"], "mentions": 0, "location": locate(t["line"]),
-                **{k: t[k] for k in ("caption", "header", "rows", "setup")},
+                **{k: t[k] for k in ("caption", "header", "rows", "setup", "results")},
             })
     return tables, params
 
@@ -424,18 +293,19 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
     else:
         # markitdown sets some PDF passages as Markdown table rows: read their cells as text.
         flat = [_flatten_row(line) for line in lines]
-        sections = _text_sections(flat)
+        sections = text_sections(lines)
         algorithms = _text_algorithms(flat, {s["line"] for s in sections})
-        definitions, equations = _text_definitions(flat), _text_equations(lines)
+        definitions, equations = _text_definitions(flat), text_equations(lines)
         prose = _outside_references([line.replace("\f", "") for line in lines])
     locate = _Locator(lines, sections, paged=kind == "pdf")
     references = _references(prose, r"\b(Table|Tab\.)\s+(\d+|[A-H]\.\d+)", locate)
     if kind == "tex":
         tables, from_tables = references, []
-        params = find_hyperparameters(prose, latex=lines)
+        params = find_hyperparameters(prose, latex=lines, section_of=lambda n: locate(n)["section"])
     else:
-        tables, from_tables = _tables(prose, references, locate)
-        params = find_hyperparameters(prose, markdown_tables=False) + from_tables
+        tables, from_tables = _tables(prose, references, locate, _title(lines, kind))
+        params = find_hyperparameters(prose, markdown_tables=False,
+                                      section_of=lambda n: locate(n)["section"]) + from_tables
         params.sort(key=lambda h: h["line"])
 
     def located(items: list[dict], text_of) -> list[dict]:

@@ -16,19 +16,14 @@ the superscript (``10-9`` → ``10^-9``), and also parsed to a number.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-__all__ = ["find_hyperparameters", "parse_value", "rank"]
+from paper2code.analysis.values import SUPERSCRIPTS, VALUE
+from paper2code.analysis.values import item as _item
+from paper2code.analysis.values import parse_value as parse_value  # where it used to live
 
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
-VALUE = (
-    rf"(?:{_NUM}\s*[×x*·]\s*10\s*\^?\s*\{{?\s*-?\s*\d+\s*\}}?"  # 3 × 10^-4, 3x10-4
-    r"|10\s*\^\s*\{?\s*-?\s*\d+\s*\}?"  # 10^-9, 10^{-9}
-    r"|10-\d{1,2}(?!\d|\.\d)"  # 10-9: a PDF's lost superscript
-    r"|\d+(?:\.\d+)?[eE][-+]?\d+"  # 1e-3
-    rf"|{_NUM}\s?[KMB](?![A-Za-z])"  # 100K, 65M, 1.5B
-    rf"|{_NUM}%?)"
-)
+__all__ = ["find_hyperparameters", "rank"]
+
 _GREEK = "α-ωΑ-Ωϵϑϕ"
 _NAME = (
     rf"(?:[A-Za-z{_GREEK}][A-Za-z0-9{_GREEK}]*(?:_\{{?[A-Za-z0-9{_GREEK},]+\}}?)?)"
@@ -37,84 +32,40 @@ _ASSIGN = re.compile(rf"(?<![\w\\])(?P<name>{_NAME})\s*(?:=|:=)\s*(?P<value>{VAL
 _KNOWN = (
     r"learning[ -]rates?|lr|batch[ -]sizes?|mini-?batch(?: size)?|dropout(?: rate| probability)?"
     r"|weight[ -]decay|momentum|warm-?up(?: steps| period)?|label smoothing|epochs?"
-    r"|(?:training |train |total )?(?:steps|iterations|updates)|temperature|beam (?:size|width)"
-    r"|length penalty|gradient (?:clipping|norm)|clip(?:ping)? (?:norm|threshold)"
+    r"|(?:training |train |total )?(?:steps|iterations|updates)|temperatures?|beam (?:size|width)"
+    r"|length penalty|gradient (?:norm )?(?:clipping|norm)|clip(?:ping)? (?:norm|threshold)"
     r"|hidden (?:size|dimension|units)|embedding (?:size|dimension)|model dimension"
     r"|vocabulary(?: size)?|sequence length|context length|number of (?:layers|heads|epochs)"
     r"|layers|heads|attention heads|rank|decay rate|discount(?: factor)?|epsilon|seed"
+    r"|(?:relative|loss|hard[- ]target|soft[- ]target|regulari[sz]ation|penalty) weights?"
 )
 # Words and symbols allowed between a name and its value: "rate of", "P_drop =", "(β1)".
 _STOP = (
     r"(?:and|or|for|on|in|by|we|per|each|from|than|but|which|that|this|it|as|use|used|train|trained"
     # the first words of other names: "steps with batch size 64" is not steps = 64
     r"|learning|batch|dropout|weight|momentum|warm\w*|label|epochs?|steps|training|temperature"
-    r"|beam|gradient|hidden|embedding|vocabulary|sequence|context|layers|heads|seed)\b"
+    r"|beam|gradient|hidden|embedding|vocabulary|sequence|context|layers|heads|seed"
+    # ordinary words, no symbols: "layers mostly have 3×3", "vocabulary of about 37000"
+    r"|are|have|has|mostly|about|around|approximately|roughly|nearly|only|also|then|always|typically)\b"
 )
 _SYMBOL = rf"(?!{_STOP})(?:[A-Za-z{_GREEK}]+_\{{?\w+\}}?|[A-Za-z{_GREEK}]{{1,6}}\d?|\([^()\s]{{1,10}}\))"
-_FILLER = rf"(?:\s+(?:of|is|was|to|set|at|equal|with|a|an|the|value|values|=|:|{_SYMBOL}))"
+_FILLER = rf"(?:\s+(?:of|is|was|to|set|at|equal|with|a|an|the|value|values|about|around|roughly|=|:|{_SYMBOL}))"
 _PROSE = re.compile(
     # (a value glued to a letter is a subscript: "η0" is not "0")
-    rf"\b(?P<name>{_KNOWN})\b(?P<filler>{_FILLER}{{0,4}})\s*[=:]?\s*(?<![^\W\d_])"
+    rf"\b(?P<name>{_KNOWN})\b(?P<filler>{_FILLER}{{0,4}})\s*[=:]?\s*(?:\((?={VALUE}\)))?(?<![^\W\d_])"
     rf"(?P<value>{VALUE})(?!\w|\.\d)",
     re.IGNORECASE,
 )
 _COUNTED = re.compile(
-    rf"(?P<value>{VALUE})\s+(?P<name>(?:training |warm-?up |warmup )?(?:steps|epochs|iterations|updates)"
-    r"|(?:encoder |decoder |transformer )?layers|(?:attention )?heads|GPUs|parameters|params)\b",
+    rf"(?<![\w.])(?P<value>{VALUE})\s+(?P<name>(?:training |warm-?up |warmup )?(?:steps|epochs|iterations|updates)"
+    r"|(?:encoder |decoder |transformer )?layers|(?:attention )?heads|GPUs|parameters|params"
+    r"|(?:hidden )?units|neurons|specialist(?: model)?s|experts)\b",
     re.IGNORECASE,
 )
-_LINKING = {"of", "is", "was", "to", "set", "at", "equal", "with", "a", "an", "the", "value", "values"}
+_LINKING = {"of", "is", "was", "to", "set", "at", "equal", "with", "a", "an", "the", "value", "values", "about",
+            "around", "roughly"}
 # Loop indices and similar: "i = 1", "t = 0" are not hyperparameters.
 _INDEX_NAMES = {"i", "j", "k", "l", "t", "n", "m", "x", "y", "z", "s", "p", "q", "c", "a", "b"}
-
-
-def parse_value(value: str) -> float | None:
-    """The number a written value stands for.
-
-    Examples:
-        >>> [parse_value(v) for v in ("0.001", "1e-3", "10^-9", "10-9", "3 × 10^-4", "100K", "4,000")]
-        [0.001, 0.001, 1e-09, 1e-09, 0.0003, 100000.0, 4000.0]
-    """
-    v = value.translate(_SUPERSCRIPTS).replace(" ", "").replace(",", "").replace("{", "").replace("}", "")
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)[×x*·]10\^?(-?\d+)", v)
-    if m:
-        return float(f"{float(m.group(1)) * 10.0 ** int(m.group(2)):.12g}")
-    m = re.fullmatch(r"10(?:\^(-?\d+)|(-\d+))", v)
-    if m:
-        return 10.0 ** int(m.group(1) or m.group(2))
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMB])", v)
-    if m:
-        return float(m.group(1)) * {"K": 1e3, "M": 1e6, "B": 1e9}[m.group(2)]
-    try:
-        return float(v.rstrip("%")) / (100.0 if v.endswith("%") else 1.0)
-    except ValueError:
-        return None
-
-
-def _normalise(value: str) -> str:
-    v = " ".join(value.translate(_SUPERSCRIPTS).split())
-    v = re.sub(r"\s*\^\s*\{?\s*(-?)\s*(\d+)\s*\}?", r"^\1\2", v)  # 10^{-9} -> 10^-9
-    return re.sub(r"(^|[×x*·]\s*)10-(\d{1,2})$", r"\g<1>10^-\2", v)  # 10-9 -> 10^-9 (lost superscript)
-
-
-def _clean_name(name: str) -> str:
-    return " ".join(name.replace("{", "").replace("}", "").split())
-
-
-def _item(name: str, value: str, source: str, line: int, how: str) -> dict:
-    value = _normalise(value)
-    return {
-        "name": _clean_name(name),
-        "value": value,
-        "numeric": parse_value(value),
-        "source": " ".join(source.split())[:240],
-        "text": f"{_clean_name(name)} = {value}",
-        "line": line,
-        "how": how,
-        "table": None,  # set for values read from a table: its number, row, column
-        "row": None,
-        "column": None,
-    }
 
 
 def _table_rows(lines: list[str], start: int):
@@ -198,7 +149,7 @@ def _paragraphs(lines: list[str]):
         if run:
             text, owner = "", []
             for k in run:
-                piece = lines[k].replace("\f", "").strip().translate(_SUPERSCRIPTS) + " "
+                piece = lines[k].replace("\f", "").strip().translate(SUPERSCRIPTS) + " "
                 text += piece
                 owner += [k] * len(piece)
             yield text, owner
@@ -229,14 +180,80 @@ def rank(item: dict) -> int:
     return 2 if item["how"] == "assignment" else 3
 
 
+# Sections whose numbers are findings or others' settings, not the paper's set-up.
+_NOT_SETUP = re.compile(
+    r"^(?:(?:\d+|[A-H])(?:\.\d+)*\s+)?(?:(?:main|experimental|empirical|extended)\s+)?(?:abstract|introduction"
+    r"|related work|prior work|results?\b|discussion|conclusions?|limitations|future work"
+    r"|acknowledge?ments?|references|bibliography|broader impact)", re.IGNORECASE)
+# "two hidden layers of 1200 rectified linear hidden units": 1200 counts units, not layers.
+_UNIT = re.compile(r"\s+(?:[a-z-]+\s+){0,3}?(?P<unit>hidden units|units|neurons|channels|filters|feature maps)\b")
+# "a loss weight β = 0.01": what the symbol is, said just before it.
+_ROLE = re.compile(
+    r"(?:^|\s)(?P<role>(?:(?!(?:a|an|the|with|and|of|for)\s)[a-z-]+\s+){0,2}?(?:weight|coefficient|rate|factor|temperature|margin|threshold"
+    r"|penalty|strength|scale|probability|constant|decay))\s+(?:of\s+|is\s+)?$", re.IGNORECASE)
+# "temperatures of 1, 2, 5 and 10": three values or more are a grid.
+_GRID = re.compile(rf"(?:\s*,\s*{VALUE}(?!\w|\.\d))+(?:,?\s+(?:and|or)\s+{VALUE}(?!\w|\.\d))?")
+_AUGMENT = re.compile(
+    r"\b(?P<name>jitter\w*|shift\w*|translat\w*|rotat\w*|crop\w*)\b[^.]{0,40}?"
+    r"(?P<value>±\s?\d+(?:\.\d+)?\s*(?:px|pixels?|degrees?|°|%)?)", re.IGNORECASE)
+_STEP_CONTEXT = re.compile(
+    r"(?:\bfor|train\w*|over|run\w*|\bof|\bwith|every|\bat)\s+(?:the\s+)?(?:a total of\s+|about\s+|roughly\s+"
+    r"|approximately\s+|up to\s+|at most\s+|only\s+|first\s+|next\s+|last\s+|another\s+)?$", re.IGNORECASE)
+_CHAIN = re.compile(rf"(?P<name>{_NAME})\s*=\s*(?:[^\s=,;]{{1,12}}\s*=\s*)*$")
+# "on 3% of the training data": the share of the data a model is trained on.
+_SHARE = re.compile(rf"(?<![\w.])(?P<value>{VALUE}%)\s+of\s+the\s+(?P<name>(?:training\s+)?(?:data|set|examples))\b",
+                    re.IGNORECASE)
+_INDEXED = re.compile(rf"[A-Za-z{_GREEK}][ijntN]")  # vj, zi, λn, pN: a variable over an index
+
+
+def _named(m: re.Match, pattern: re.Pattern, text: str) -> str | None:
+    """The name of a match, made precise, or None when it is no hyperparameter."""
+    name, value = m.group("name"), m.group("value")
+    before = text[max(0, m.start() - 60) : m.start()]
+    if pattern is _ASSIGN:
+        if name in _INDEX_NAMES and re.fullmatch(r"[0-2]", value) or _INDEXED.fullmatch(name):
+            return None
+        if value == "0" or re.search(r"[?&]$", before):
+            return None  # "Σj zj = Σj vj = 0": a definition; "?id=11": a web address
+        expression = before.endswith("/")  # "dmodel/h = 64": h is part of the value's formula
+        if chain := _CHAIN.search(re.sub(r"[^\s=,;]*/$", "", before)):  # "dk = dv = …", "α = β = 1"
+            names = re.findall(rf"({_NAME})\s*=", chain.group(0)) + ([] if expression else [name])
+            return ", ".join(names)
+        if expression:
+            return None
+        if role := _ROLE.search(before):
+            return f"{role.group('role').lower()} {name}"
+        return name
+    if pattern is _SHARE:
+        return f"share of the {' '.join(name.lower().split())}"
+    if pattern is _AUGMENT:  # "jittered by up to ±2 pixels": jitter
+        stem = name.lower()[:5]
+        return {"trans": "translation", "rotat": "rotation"}.get(stem, re.sub(r"(?:ed|ing|s)$", "", name.lower()))
+    if pattern is _COUNTED and re.fullmatch(r"(?:\w+ )?(?:steps|iterations|updates|epochs)", name, re.I) \
+            and not _STEP_CONTEXT.search(before):
+        return None  # "takes 3 steps on average": a finding, not a schedule
+    if pattern is _COUNTED and re.search(r"warm(?:ing)?[- ]?up\s+(?:for\s+)?$", before, re.I):
+        return f"warm-up {name}"  # "warming up for 500 updates"
+    if pattern is _PROSE:  # keep the paper's symbol: "dropout rate P_drop"
+        symbols = [t for t in re.findall(rf"(?<![\w{_GREEK}]){_SYMBOL}", m.group("filler")) if t.lower() not in _LINKING]
+        name = " ".join([name, *symbols])
+        unit = _UNIT.match(text, m.end())
+        if unit and re.fullmatch(r"(?:hidden )?layers?", m.group("name"), re.I):
+            return f"{unit.group('unit')} per layer"
+    return name
+
+
 def find_hyperparameters(
-    lines: list[str], latex: list[str] | None = None, markdown_tables: bool = True
+    lines: list[str], latex: list[str] | None = None, markdown_tables: bool = True,
+    section_of: Callable[[int], str | None] | None = None,
 ) -> list[dict]:
     """All hyperparameters in ``lines`` (already cleaned); ``line`` is 1-based.
 
     Prose is read a paragraph at a time, so that a value pushed onto the next
     line by a PDF's lost subscript (``d`` / ``model`` / ``= 512``) is still found.
     ``latex``, the raw lines of a LaTeX source, adds the rows of its ``tabular``s.
+    ``section_of`` gives the section of a line (1-based): prose in the abstract,
+    introduction, related work, results, discussion and conclusion gives none.
     """
     found: list[dict] = []
     i = 0
@@ -254,18 +271,21 @@ def find_hyperparameters(
             continue
         i += 1
     for text, owner in _paragraphs(lines):
+        if section_of is not None and _NOT_SETUP.search(section_of(owner[0] + 1) or ""):
+            continue
         taken: list[tuple[int, int]] = []
-        for pattern, how in ((_PROSE, "prose"), (_ASSIGN, "assignment"), (_COUNTED, "prose")):
+        for pattern, how in ((_AUGMENT, "prose"), (_SHARE, "prose"), (_PROSE, "prose"), (_ASSIGN, "assignment"), (_COUNTED, "prose")):
             for m in pattern.finditer(text):
                 span = m.span("value")
                 if any(a <= span[0] < b for a, b in taken):
                     continue
-                name, value = m.group("name"), m.group("value")
-                if how == "assignment" and name in _INDEX_NAMES and re.fullmatch(r"[0-2]", value):
+                name, value = _named(m, pattern, text), m.group("value")
+                if name is None:
                     continue
-                if pattern is _PROSE:  # keep the paper's symbol: "dropout rate P_drop"
-                    symbols = [t for t in re.findall(_SYMBOL, m.group("filler")) if t.lower() not in _LINKING]
-                    name = " ".join([name, *symbols])
+                grid = _GRID.match(text, span[1]) if pattern is not _AUGMENT else None
+                if grid and len(re.findall(VALUE, grid.group(0))) >= 2:
+                    value, span = m.group("value") + grid.group(0), (span[0], grid.end())
+                    value = ", ".join(re.findall(VALUE, value))  # "1, 2, 5 and 10" -> "1, 2, 5, 10"
                 taken.append(span)
                 found.append(_item(name, value, _sentence(text, m.start()), owner[m.start()] + 1, how))
     if latex is not None:

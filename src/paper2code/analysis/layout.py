@@ -10,10 +10,12 @@ Works on *segments* (runs of characters on one baseline, see
 * ruled boxes: segments framed by horizontal rules become a table (columns
   where no word crosses a vertical strip, or at vertical rules; header rows
   above the first inner rule) or, under an ``Algorithm N`` caption, a block of
-  lines.
+  lines; a cell set in bold in a row that is not all bold reads ``**…**``;
+* captions: `name_tables` gives each table the ``Table N`` caption next to
+  it (tables without rules are found by `paper2code.analysis.ruleless`).
 
-Differences from a person: tables without rules are left as lines of text,
-and two tables set side by side under one caption read as one table.
+Differences from a person: two tables set side by side under one caption
+read as one table.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Seg", "boxes", "gutter", "lines_of", "order"]
+__all__ = ["CAPTION", "Seg", "boxes", "name_tables", "cells", "columns", "gutter", "lines_of", "more_header", "order", "rows_of"]
 
 
 @dataclass
@@ -67,7 +69,7 @@ def gutter(segs: list[Seg], width: float) -> float | None:
     return None
 
 
-def _rows(segs: list[Seg]) -> list[list[Seg]]:
+def rows_of(segs: list[Seg]) -> list[list[Seg]]:
     """Segments grouped into rows that share a baseline, top to bottom."""
     rows: list[list[Seg]] = []
     for s in sorted(segs, key=lambda s: (s.bottom, s.x0)):
@@ -98,7 +100,7 @@ def _rows(segs: list[Seg]) -> list[list[Seg]]:
 def lines_of(segs: list[Seg]) -> list[Seg]:
     """Rows joined into lines; a table or algorithm block stays whole."""
     blocks = [s for s in segs if s.kind != "text"]
-    lines = [_join(r) for r in _rows([s for s in segs if s.kind == "text"])]
+    lines = [_join(r) for r in rows_of([s for s in segs if s.kind == "text"])]
     return sorted(lines + blocks, key=lambda s: s.top)
 
 
@@ -135,6 +137,8 @@ def order(segs: list[Seg], gutter: float | None) -> list[list[Seg]]:
 # --- tables and algorithm boxes --------------------------------------------------------
 
 _CAPTION = re.compile(r"^(Table|Algorithm)\s+(\d+|[A-H]\.?\d+)\b")
+# A table's caption: "Table 3: …", "Table 3. …", "Table 3 Results …"; not "Table 3 shows …".
+CAPTION = re.compile(r"^\s*(?:\*\*)?Table\s+(\d+|[A-H]\.?\d+)(?:\s*[:.|]|\s*$|\s+(?:\*\*)?[A-Z(])")
 
 
 _NUMBER_WORD = re.compile(r"[-+]?\d[\d.,]*[KMB%]?")
@@ -171,7 +175,7 @@ def _spans(rows: list[list[list]], min_gap: float) -> list[tuple[float, float]]:
     return spans
 
 
-def _columns(rows: list[list[Seg]], verticals: list[float]) -> list[tuple[float, float]]:
+def columns(rows: list[list[Seg]], verticals: list[float]) -> list[tuple[float, float]]:
     """Column spans: x-intervals between vertical rules and strips no word crosses."""
     em = min(s.h for r in rows for s in r)
     words = [[[a, b, t] for s in r for (a, b), t in zip(s.words, s.text.split(" "), strict=False)]
@@ -185,15 +189,19 @@ def _columns(rows: list[list[Seg]], verticals: list[float]) -> list[tuple[float,
     return spans
 
 
-def _cells(row: list[Seg], cols: list[tuple[float, float]]) -> list[str]:
-    cells = [""] * len(cols)
+def cells(row: list[Seg], cols: list[tuple[float, float]]) -> list[str]:
+    """The row's words put in the columns; a bold cell in a row not all bold is ``**…**``."""
+    out, bold = [""] * len(cols), [True] * len(cols)
     for s in row:
         for (a, b), word in zip(s.words, s.text.split(" "), strict=False):
             mid = (a + b) / 2
             k = min(range(len(cols)), key=lambda k: 0 if cols[k][0] <= mid <= cols[k][1]
                     else min(abs(cols[k][0] - mid), abs(cols[k][1] - mid)))
-            cells[k] = f"{cells[k]} {word}".strip()
-    return cells
+            out[k] = f"{out[k]} {word}".strip()
+            bold[k] = bold[k] and s.bold
+    if not all(b for b, c in zip(bold, out, strict=True) if c):
+        out = [f"**{c}**" if b and c else c for b, c in zip(bold, out, strict=True)]
+    return out
 
 
 def boxes(segs: list[Seg], ruling: tuple[list, list]) -> list[Seg]:
@@ -221,7 +229,7 @@ def boxes(segs: list[Seg], ruling: tuple[list, list]) -> list[Seg]:
                   and x0 <= s.x0 and s.x1 <= x1 and s.kind == "text"]
         if not inside:
             continue
-        rows = _rows(inside)
+        rows = rows_of(inside)
         head = " ".join(s.text for s in rows[0])
         algorithm = re.match(r"Algorithm\s+\d+", head) or _near_caption(segs, top, "Algorithm")
         if algorithm and len(rows) < 2:
@@ -234,18 +242,18 @@ def boxes(segs: list[Seg], ruling: tuple[list, list]) -> list[Seg]:
             inner = [y for y, _, _ in g[1:-1] if y - top > 4]
             n_head = sum(1 for r in rows if r[0].bottom < inner[0]) if inner else 1
             n_head = max(1, min(n_head, len(rows) - 1))
-            while n_head < len(rows) - 1 and _more_header(rows[n_head], x0 + 2):
+            while n_head < len(rows) - 1 and more_header(rows[n_head], x0 + 2):
                 n_head += 1  # a second header row under a ruled first one
             body = rows[n_head:]
             if not body or not any(s.words for r in body for s in r):
                 continue
-            cols = _columns(body, [x for x, a, b in verticals
+            cols = columns(body, [x for x, a, b in verticals
                                    if x0 < x < x1 and a < bottom and b > top])
             if len(cols) < 2 or len(body) < 1:
                 continue
             header = [" ".join(" ".join(parts).split()) for parts in
-                      zip(*[_cells(r, cols) for r in rows[:n_head]], strict=True)]
-            table_rows = [header] + [_cells(r, cols) for r in body]
+                      zip(*[cells(r, cols) for r in rows[:n_head]], strict=True)]
+            table_rows = [header] + [cells(r, cols) for r in body]
             kind = "table"
         block = Seg(min(s.x0 for s in inside), max(s.x1 for s in inside), top, bottom,
                     "", inside[0].size, False, inside[0].page, kind, table_rows)
@@ -254,7 +262,7 @@ def boxes(segs: list[Seg], ruling: tuple[list, list]) -> list[Seg]:
     return segs
 
 
-def _more_header(row: list[Seg], left: float) -> bool:
+def more_header(row: list[Seg], left: float) -> bool:
     """A row with an empty first cell and no numbers: it goes on the header above."""
     return row[0].x0 > left + 3 * row[0].h and not any(
         _NUMBER_WORD.fullmatch(w) for s in row for w in s.text.split())
@@ -263,3 +271,27 @@ def _more_header(row: list[Seg], left: float) -> bool:
 def _near_caption(segs: list[Seg], top: float, word: str) -> bool:
     return any(s.text.startswith(word) and 0 <= top - s.bottom < 30 and _CAPTION.match(s.text)
                for s in segs)
+
+
+def name_tables(segs: list[Seg]) -> None:
+    """Name each table block after its ``Table N`` caption (``block.text``).
+
+    Pairs of a table and a caption that overlap across are taken nearest
+    first, each table and caption once, up to 40 pt apart; the side (above or
+    below) where more tables of the page have a caption is preferred, by 20 pt.
+    """
+    tables = [s for s in segs if s.kind == "table" and not s.text]
+    captions = [(s, m.group(1)) for s in segs if s.kind == "text" and (m := CAPTION.match(s.text))]
+    pairs = []
+    for t in tables:
+        for c, number in captions:
+            if c.x1 >= t.x0 and c.x0 <= t.x1:
+                d = t.top - c.bottom if c.bottom <= t.top + 2 else c.top - t.bottom
+                if -2 <= d < 40:
+                    pairs.append((d, c.bottom <= t.top + 2, id(t), id(c), t, number))
+    above = len({p[2] for p in pairs if p[1]}) >= len({p[2] for p in pairs if not p[1]})
+    used: set[int] = set()
+    for _, _, tid, cid, t, number in sorted(pairs, key=lambda p: p[0] + (0 if p[1] == above else 20)):
+        if tid not in used and cid not in used:
+            used |= {tid, cid}
+            t.text = f"Table {number}"

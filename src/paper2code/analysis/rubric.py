@@ -134,6 +134,14 @@ _CITES = re.compile(r"\[\d+(?:,\s*\d+)*\]")
 def _result_leaves(table: dict, names: list[str]) -> list[dict]:
     """A result leaf per own number of a results table."""
     rows, number = table.get("rows") or [], str(table["number"])
+    if isinstance(table.get("results"), list):  # the extraction told own from baselines
+        # ... or a row that names the method as the rubric's own rules find it (a name the
+        # paper coins in its text, e.g. "residual nets (ResNets)"), and cites no source.
+        return [_from_result(r, number, table) for r in table["results"]
+                if r.get("value") is not None
+                and (r.get("own") or (not _CITES.search(str(r.get("row", ""))) and (
+                    _names(str(r.get("row", "")), names) or _names(str(r.get("column", "")), names))))
+                and not re.search(r"\bbaselines?\b", str(r.get("row", "")), re.I)]
     header = [str(h) for h in table.get("header") or []]
     marks = _own_marks(table, rows)
     cited = [bool(_CITES.search(" ".join(_cells(r)[:2]))) for r in rows]
@@ -159,6 +167,18 @@ def _result_leaves(table: dict, names: list[str]) -> list[dict]:
                 leaf["spread"] = parsed[1]
             leaves.append(leaf)
     return leaves
+
+
+def _from_result(r: dict, number: str, table: dict) -> dict:
+    """A result leaf from one cell of `paper2code.analysis.results.table_results`."""
+    label, column = str(r.get("row") or "").strip(), str(r.get("column") or "").strip() or "value"
+    leaf = {"id": f"tab-{_slug(number)}-{_slug(label)}-{_slug(column)}", "kind": "result",
+            "category": _EVAL, "weight": 1, "text": f"{label}, {column}: {str(r.get('text', '')).strip()}",
+            "where": _where(table, f"Table {number}, row {label}, column {column}"),
+            "value": float(r["value"])}
+    if r.get("spread") is not None:
+        leaf["spread"] = float(r["spread"])
+    return leaf
 
 
 def _leaf(id_: str, kind: str, category: str, text: str, where_: str, weight: int = 1, **extra) -> dict:

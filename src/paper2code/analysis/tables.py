@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
-from paper2code.analysis.hyperparameters import VALUE, parse_value
+from paper2code.analysis.values import VALUE, parse_value
 
-__all__ = ["find_tables", "table_hyperparameters"]
+__all__ = ["METRIC", "find_tables", "table_hyperparameters"]
 
 _CAPTION = re.compile(r"^\s*\**Table\s+(\d+|[A-Z]\.?\d+)\s*\**\s*[:.|]?\s*(.*)$")
 _NAME_CELL = re.compile(
@@ -41,9 +41,9 @@ _SETUP_CAPTION = re.compile(
     r"|training details|implementation details|model details",
     re.IGNORECASE,
 )
-_METRIC = re.compile(
+METRIC = re.compile(
     r"ppl|bleu|acc|f1|\berr|score|perplex|top-?\d|\bem\b|rouge|loss|time|speed|throughput"
-    r"|memory|\bdev\b|\btest\b|\bval|win|elo|reward|%",
+    r"|memory|\bdev\b|\btest\b|\bval(?:id|\b|\.)|win|elo|reward|bpc|%",
     re.IGNORECASE,
 )
 _RESULTS = re.compile(
@@ -54,13 +54,20 @@ _IS_VALUE = re.compile(rf"\s*{VALUE}\s*")
 
 
 def _split(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
+    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
 
 
 def _caption(lines: list[str], start: int, end: int) -> tuple[str | None, str, int | None]:
     """(number, caption, line index) of the ``Table N`` caption nearest a table."""
-    candidates = [*range(max(0, start - 12), start), *range(end, min(len(lines), end + 8))]
     best = None
+    if start > 0 and (m := re.fullmatch(r"<!-- Table (\S+) -->", lines[start - 1].strip())):
+        # the PDF converter names the caption it placed the table by: find that caption
+        best = next((k for k, line in enumerate(lines) if (c := _CAPTION.match(line)) and c.group(1) == m.group(1)),
+                    None)
+        if best is None:
+            return m.group(1), "", None
+    candidates = [] if best is not None else \
+        [*range(max(0, start - 12), start), *range(end, min(len(lines), end + 8))]
     for k in candidates:
         if _CAPTION.match(lines[k]) and (best is None or abs(k - start) < abs(best - start)):
             best = k
@@ -125,9 +132,11 @@ def table_hyperparameters(table: dict) -> list[dict]:
             if col <= lead and label or not _IS_VALUE.fullmatch(cell):
                 continue
             column = header[col] if col < len(header) else ""
-            if _METRIC.search(column) or (table["transposed"] and _METRIC.search(label)):
+            if METRIC.search(column) or (table["transposed"] and METRIC.search(label)):
                 continue
-            if table["transposed"]:
+            if re.fullmatch(r"values?|settings?|choices?", column, re.I):  # "| Parameter | Value |"
+                name, context = label, ""
+            elif table["transposed"]:
                 name, context = label, column
             else:
                 name, context = column or label, label if column else ""
