@@ -22,11 +22,8 @@ turn a right answer into a named bug or back.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -248,18 +245,20 @@ def _observe(spec: Spec, impl: Any, cases: list[Case]) -> dict[str, list[Tensor]
     return seen
 
 
-def recognise(spec: Spec, impl: Any, cases: list[Case]) -> Bug | None:
+def recognise(spec: Spec, impl: Any, cases: list[Case], first: str | None = None) -> Bug | None:
     """The catalogued bug that explains every place where ``impl`` differs from the reference.
 
-    A bug matches when, on each case (and gradient, and invariant) where the
-    reader's result differs from ours, the bug's result equals the reader's.
+    Best: the bug's results equal the reader's everywhere. Next: on each case
+    (gradient, invariant) where the reader's result differs from ours, the
+    bug's equals the reader's. Last: they are equal on ``first``, the
+    observation where the check failed (the reader may have a second bug).
     """
     ours = _observe(spec, impl, cases)
     reference = _observe(spec, spec.reference, cases)
     wrong = [k for k, v in ours.items() if v is not None and not _same(v, reference[k])]
     if not wrong:
         return None
-    explains = []
+    explains, at_first = [], []
     for bug in spec.bugs:
         theirs = _observe(spec, bug.impl, cases)
         if all(_same(ours[k], theirs.get(k)) for k in wrong):
@@ -267,7 +266,9 @@ def recognise(spec: Spec, impl: Any, cases: list[Case]) -> Bug | None:
             if all(_same(ours[k], theirs[k]) for k in ran):
                 return bug  # the same results everywhere: the best match
             explains.append(bug)
-    return explains[0] if explains else None
+        elif first in ours and _same(ours[first], theirs.get(first)):
+            at_first.append(bug)
+    return (explains or at_first or [None])[0]
 
 
 def _call(spec: Spec, impl: Any, case: Case) -> list[Tensor]:
@@ -276,10 +277,10 @@ def _call(spec: Spec, impl: Any, case: Case) -> list[Tensor]:
     except NotImplementedError as e:
         raise NotImplementedYet(str(e)) from None
     except Exception as e:
-        raise ReaderError(f"raised {type(e).__name__} on the case '{case.label}': {_one_line(e)}") from None
+        raise ReaderError(f"raised {type(e).__name__} on the case '{case.label}': {one_line(e)}") from None
 
 
-def _one_line(e: BaseException) -> str:
+def one_line(e: BaseException) -> str:
     text = " ".join(str(e).split())
     return text[:300] + ("..." if len(text) > 300 else "")
 
@@ -287,13 +288,13 @@ def _one_line(e: BaseException) -> str:
 def check(spec: Spec, impl: Any) -> Verdict:
     """Run every check on ``impl``; stop at the first failure and look it up in the catalogue."""
     cases = spec.cases()
-    verdict = Verdict(passed=[])
+    verdict, first = Verdict(passed=[]), None
     for case in cases:
         got = _call(spec, impl, case)
         want = run_impl(spec, spec.reference, case)
         problem = difference(got, want)
         if problem is not None:
-            verdict.failure = f"values on the case '{case.label}': {problem}"
+            verdict.failure, first = f"values on the case '{case.label}': {problem}", "case " + case.label
             break
         verdict.passed.append(f"values: {case.label}")
     if verdict.failure is None:
@@ -303,15 +304,15 @@ def check(spec: Spec, impl: Any) -> Verdict:
             try:
                 got = _gradients(spec, impl, case)
             except ReaderError as e:
-                verdict.failure = f"gradients on the case '{case.label}': {e}"
+                verdict.failure, first = f"gradients on the case '{case.label}': {e}", "gradient " + case.label
                 break
             except Exception as e:
-                raise ReaderError(f"raised {type(e).__name__} in backward on '{case.label}': {_one_line(e)}") from None
+                raise ReaderError(f"raised {type(e).__name__} in backward on '{case.label}': {one_line(e)}") from None
             problem = difference(got, _gradients(spec, spec.reference, case))
             if problem is None and not _gradcheck(spec, impl, case):
                 problem = "torch.autograd.gradcheck failed (its backward disagrees with finite differences)"
             if problem is not None:
-                verdict.failure = f"gradients on the case '{case.label}': {problem}"
+                verdict.failure, first = f"gradients on the case '{case.label}': {problem}", "gradient " + case.label
                 break
             verdict.passed.append(f"gradients (float64, gradcheck): {case.label}")
     if verdict.failure is None:
@@ -321,39 +322,11 @@ def check(spec: Spec, impl: Any) -> Verdict:
             except NotImplementedError as e:
                 raise NotImplementedYet(str(e)) from None
             except Exception as e:
-                raise ReaderError(f"raised {type(e).__name__} checking that {description}: {_one_line(e)}") from None
+                raise ReaderError(f"raised {type(e).__name__} checking that {description}: {one_line(e)}") from None
             if problem is not None:
-                verdict.failure = f"{description}: {problem}"
+                verdict.failure, first = f"{description}: {problem}", "invariant " + description
                 break
             verdict.passed.append(description)
     if verdict.failure is not None:
-        verdict.bug = recognise(spec, impl, cases)
+        verdict.bug = recognise(spec, impl, cases, first)
     return verdict
-
-
-def load(path: Path, symbol: str) -> Any:
-    """``symbol`` from the Python file ``path``, or :class:`ReaderError` saying why not."""
-    if not path.is_file():
-        raise ReaderError(f"{path}: no such file")
-    try:
-        source = path.read_text(encoding="utf-8")
-        code = compile(source, str(path), "exec")
-    except SyntaxError as e:
-        raise ReaderError(f"{path}:{e.lineno}: syntax error: {e.msg}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ReaderError(f"{path}: cannot read it: {_one_line(e)}") from None
-    name = f"paper2code_exercise_{abs(hash(str(path.resolve())))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pickling look modules up by name
-    try:
-        exec(code, module.__dict__)
-    except NotImplementedError as e:
-        raise NotImplementedYet(str(e)) from None
-    except BaseException as e:  # SystemExit, KeyboardInterrupt from the file: still one line
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        raise ReaderError(f"{path} does not import: {type(e).__name__}: {_one_line(e)}") from None
-    if not hasattr(module, symbol):
-        raise ReaderError(f"{path} defines no '{symbol}'")
-    return getattr(module, symbol)
