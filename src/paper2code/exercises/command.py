@@ -108,7 +108,7 @@ def do_check(name: str | None, path: str | None) -> int:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny tensors: one thread is faster, and the results never depend on it
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), torch.random.fork_rng(devices=[]):
             warnings.simplefilter("ignore")
             impl = load(Path(path), entry.symbol)
             verdict = engine.check(spec, impl)

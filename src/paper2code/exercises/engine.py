@@ -223,8 +223,14 @@ class Verdict:
     bug: Bug | None = None
 
 
+_OURS: dict[tuple[str, int], dict] = {}  # observations of the reference and of the bugs: fixed
+
+
 def _observe(spec: Spec, impl: Any, cases: list[Case]) -> dict[str, list[Tensor] | None]:
     """Every output (and gradient) of ``impl`` on ``cases``; ``None`` where it raised."""
+    ours = impl is spec.reference or any(impl is bug.impl for bug in spec.bugs)
+    if ours and (spec.name, id(impl)) in _OURS:
+        return _OURS[spec.name, id(impl)]
     seen: dict[str, list[Tensor] | None] = {}
     for case in cases:
         try:
@@ -242,6 +248,8 @@ def _observe(spec: Spec, impl: Any, cases: list[Case]) -> dict[str, list[Tensor]
             seen["invariant " + description] = [torch.tensor(invariant(impl) is None)]
         except Exception:
             seen["invariant " + description] = None
+    if ours:
+        _OURS[spec.name, id(impl)] = seen
     return seen
 
 
