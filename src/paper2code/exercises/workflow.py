@@ -94,8 +94,8 @@ SPLIT = Spec(
     name="split",
     reference=split_by_group,
     cases=list,
-    invariants=(("every row in exactly one split", _partition), ("no group in both splits", _no_leak),
-                ("round(test_fraction x groups) groups in test", _size),
+    invariants=(("every row is in exactly one split", _partition), ("no group is in both splits", _no_leak),
+                ("the test split holds round(test_fraction x groups) groups", _size),
                 ("the same seed gives the same split, whatever the global RNG did", _same_seed),
                 ("different seeds give different splits", _seeds_differ)),
     bugs=(
