@@ -110,7 +110,8 @@ def solution_file(entry: Entry) -> str:
     module, path = _module_file(entry)
     source = path.read_text(encoding="utf-8")
     tree, snippet = ast.parse(source), solution_source(entry)
-    imports = [ast.get_source_segment(source, node) for node in tree.body
+    lines = source.splitlines()
+    imports = ["\n".join(lines[node.lineno - 1 : node.end_lineno]) for node in tree.body
                if isinstance(node, ast.Import | ast.ImportFrom) and getattr(node, "module", None) != "__future__"]
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}

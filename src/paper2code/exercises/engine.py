@@ -7,15 +7,15 @@ implementations (:class:`Bug`). :func:`check` runs the reader's code case by
 case and stops at the first failing check; it then runs every catalogued bug
 on the same cases and names the bug whose outputs the reader's outputs equal.
 
-Tolerances (stated, not tuned): values are compared in float64 with
-``rtol = atol = 1e-9`` (``atol`` scaled by ``max(1, max|reference|)``). A
-correct float64 implementation that orders its sums differently errs by about
-(number of operations) × (condition) × $u_{64}$, with $u_{64} = 2^{-53} \approx
-1.1 \times 10^{-16}$; for the checks' sizes (at most a few thousand
+Tolerances (stated, not tuned): values are compared in float64 within
+``tol · max|expected| + tol · |expected|``, ``tol = 1e-9``. A correct
+float64 implementation that orders its operations differently errs by about
+(number of operations) × (condition) × $u_{64}$, with $u_{64} = 2^{-53}
+\approx 1.1 \times 10^{-16}$; for the checks' sizes (at most a few thousand
 operations, condition at most $10^3$) that is below $10^{-9}$ by a factor
-of more than 10. Cases in float32 use ``1e-4``: $u_{32} = 2^{-24} \approx 6
-\times 10^{-8}$ times the same depth bound of $10^3$. Every catalogued bug is
-at least 100 times the tolerance away from the reference on some case
+of more than 10. Cases in float32 use ``tol = 1e-4``: $u_{32} = 2^{-24}
+\approx 6 \times 10^{-8}$ times the same bound of $10^3$. Every catalogued
+bug is at least 100 tolerances from the reference on some case
 (``tests/test_exercises.py`` asserts it), so no kernel or thread count can
 turn a right answer into a named bug or back.
 """
