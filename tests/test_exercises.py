@@ -204,3 +204,16 @@ def test_checks_leave_the_global_rng_and_threads_alone(capsys, tmp_path):
     (tmp_path / "s.py").write_text(solution)
     assert run(capsys, "check", "multi_head", str(tmp_path / "s.py"))[0] == 0
     assert torch.equal(torch.rand(3), expected) and torch.get_num_threads() == threads
+
+
+def test_split_by_group_refuses_what_it_cannot_split():
+    from paper2code.data import split_by_group
+
+    groups = torch.tensor([0, 0, 1, 2])
+    for fraction in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match="test_fraction"):
+            split_by_group(groups, fraction, seed=0)
+    with pytest.raises(ValueError, match="at least 2 groups"):
+        split_by_group(torch.zeros(5, dtype=torch.long), 0.5, seed=0)
+    train, test = split_by_group(torch.tensor([3, 3, 8]), 0.9, seed=0)  # one group must stay for training
+    assert len(train) > 0 and len(test) > 0
