@@ -11,6 +11,8 @@
 
 ``paper2code rubric import|export FILE -o OUT``
     Convert a PaperBench ``rubric.json`` to a ``rubric.yaml``, or back.
+``paper2code exercise list | start NAME [PATH] | check NAME FILE | solution NAME``
+    Exercises: write a building block yourself; the checker names your bug.
 
 Bad input gets one line on stderr naming the problem and the file, and exit
 code 2; nothing is written or overwritten.
@@ -52,7 +54,8 @@ class Argument:
         """How the argument is written: ``PAPER``, ``-o/--output OUTDIR``, ``--json``."""
         if self.positional:
             name = self.metavar or self.flags[0].upper()
-            return f"[{name} ...]" if self.options.get("nargs") == "*" else name
+            nargs = self.options.get("nargs")
+            return f"[{name} ...]" if nargs == "*" else f"[{name}]" if nargs == "?" else name
         value = f" {self.metavar}" if self.metavar else ""
         return "/".join(self.flags) + value
 
@@ -140,6 +143,22 @@ COMMANDS: tuple[Command, ...] = (
             ),
         ),
     ),
+    Command(
+        "exercise",
+        "implement a building block yourself; the checker names your bug",
+        "ACTION is list (the exercises, their pages and goals), start NAME [PATH] (write a "
+        "stub to PATH, default ./NAME.py; never overwrites), check NAME FILE (compare FILE's "
+        "implementation with ours on edge cases, gradients and invariants; exit 1 with the "
+        "first failing check and the catalogued bug it matches) or solution NAME (print our "
+        "implementation, as its page shows it).",
+        (
+            Argument(("action",), "list, start, check or solution", metavar="ACTION",
+                     options={"choices": ("list", "start", "check", "solution")}),
+            Argument(("name",), "the exercise, as `list` names it", metavar="NAME", options={"nargs": "?"}),
+            Argument(("path",), "start: where to write the stub; check: the file to check",
+                     metavar="PATH", options={"nargs": "?"}),
+        ),
+    ),
 )
 
 
@@ -205,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
             from paper2code.paperbench import run_rubric
 
             return run_rubric(args.action, args.file, args.output, args.force)
+        if args.command == "exercise":
+            from paper2code.exercises.command import run_exercise
+
+            return run_exercise(args.action, args.name, args.path)
     except KeyboardInterrupt:
         print("paper2code: interrupted; no output was written", file=sys.stderr)
         return 130

@@ -15,6 +15,10 @@ has a fix here:
   augmentations. Fix: [`seed_worker`][paper2code.data.seed_worker] as the
   ``worker_init_fn`` (PyTorch's notes on randomness:
   <https://pytorch.org/docs/stable/notes/randomness.html>);
+* a split that leaks: rows of one patient, one speaker or one source
+  document on both sides of a train/test split let a model score on
+  what it memorised. Fix: split by group
+  ([`split_by_group`][paper2code.data.split_by_group]);
 * the data itself: a re-downloaded, re-processed or re-split data set is a
   different experiment. Fix: record a [`fingerprint`][paper2code.data.fingerprint]
   of the arrays (or [`file_fingerprint`][paper2code.data.file_fingerprint] of
@@ -33,7 +37,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, get_worker_info
 
-__all__ = ["file_fingerprint", "fingerprint", "make_loader", "seed_worker"]
+__all__ = ["file_fingerprint", "fingerprint", "make_loader", "seed_worker", "split_by_group"]
 
 
 # --8<-- [start:seed_worker]
@@ -126,3 +130,25 @@ def file_fingerprint(path: str | Path, length: int = 16) -> str:
 
 
 # --8<-- [end:fingerprint]
+
+
+# --8<-- [start:split]
+def split_by_group(groups: torch.Tensor, test_fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Row indices ``(train, test)``, ascending, with every group wholly on one side.
+
+    ``groups[i]`` names the group of row ``i`` (a patient, a speaker, a source
+    document). The test split takes ``round(test_fraction · G)`` of the ``G``
+    groups (at least one, and at least one group stays for training), chosen
+    by a generator of its own: the same seed gives the same split whatever
+    else has drawn random numbers.
+    """
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    ids = torch.unique(groups)  # sorted: the split does not depend on row order
+    if len(ids) < 2:
+        raise ValueError(f"need at least 2 groups to split, got {len(ids)}")
+    n_test = min(max(1, round(test_fraction * len(ids))), len(ids) - 1)
+    order = torch.randperm(len(ids), generator=torch.Generator().manual_seed(seed))
+    is_test = torch.isin(groups, ids[order[:n_test]])  # whole groups, never single rows
+    return (~is_test).nonzero().squeeze(1), is_test.nonzero().squeeze(1)
+# --8<-- [end:split]

@@ -12,6 +12,10 @@ r"""Numerical debugging: where a NaN is born, and what the backward pass keeps i
   checkpointing (Chen et al., 2016, *Training Deep Nets with Sublinear Memory
   Cost*, <https://arxiv.org/abs/1604.06174>) trades for recomputation.
 
+* [`sum_tolerance`][paper2code.numerics.sum_tolerance] derives how far a
+  floating-point sum may be from the exact one: the tolerance a float32
+  comparison needs, from the dtype and the data rather than tuned.
+
 Differences from the paper: Chen et al. checkpoint every $\sqrt{n}$ layers;
 ``torch.utils.checkpoint`` checkpoints whatever function it wraps, and the
 page wraps each block.
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-__all__ = ["NonFinite", "first_nonfinite", "saved_tensor_bytes"]
+__all__ = ["NonFinite", "first_nonfinite", "saved_tensor_bytes", "sum_tolerance"]
 
 
 def _finite(values) -> bool:
@@ -114,3 +118,26 @@ def saved_tensor_bytes(
 
 
 # --8<-- [end:saved_bytes]
+
+
+# --8<-- [start:sum_tolerance]
+def sum_tolerance(x: Tensor, dtype: torch.dtype = torch.float32) -> float:
+    r"""A bound on $|\mathrm{fl}(\sum_i x_i) - \sum_i x_i|$ for a sum in ``dtype``, in any order.
+
+    Adding $n$ numbers two at a time, in any order and any tree, errs by at
+    most $\gamma_{n-1} \sum_i |x_i|$ with $\gamma_k = k u / (1 - k u)$ and
+    $u$ the unit roundoff, half of ``torch.finfo(dtype).eps`` (Higham,
+    *Accuracy and Stability of Numerical Algorithms*, 2nd ed., 2002,
+    Section 4.2). The values of ``x`` are taken as exactly representable in
+    ``dtype``. Note $\sum_i |x_i|$, not $|\sum_i x_i|$: under cancellation
+    the error is relative to the terms, not to the result.
+
+    Examples:
+        >>> sum_tolerance(torch.ones(1))  # one number: nothing is rounded
+        0.0
+    """
+    n = x.numel()
+    u = torch.finfo(dtype).eps / 2  # unit roundoff: 2^-24 in float32
+    gamma = (n - 1) * u / (1 - (n - 1) * u) if n > 1 else 0.0  # γ_{n-1}
+    return gamma * x.detach().double().abs().sum().item()
+# --8<-- [end:sum_tolerance]

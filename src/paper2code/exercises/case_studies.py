@@ -1,0 +1,320 @@
+"""Exercises from the case studies: LoRA, DDPM, PPO, ResNet."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from paper2code.case_studies.ddpm import linear_schedule, posterior, q_sample
+from paper2code.case_studies.lora import LoRALinear
+from paper2code.case_studies.ppo import clipped_surrogate, gae
+from paper2code.exercises.common import F64, build, gen, randn
+from paper2code.exercises.engine import Bug, Case, Spec, as_tensors
+from paper2code.models.resnet import BasicBlock, ResNetConfig, Shortcut
+
+LORA = "LoRA § The implementation"
+DDPM = "DDPM § The bugs these checks catch"
+PPO_GAE = "PPO § Gymnasium's two flags: terminated and truncated"
+PPO_LOSS = "PPO § Checks against references"
+RESNET = "Deep Residual Learning § The implementation"
+
+
+# --- LoRA ----------------------------------------------------------------------------------
+
+
+def _lora_cases() -> list[Case]:
+    g = gen(10)
+    return [Case("square, r 3, alpha 1", (4, 4, 3, 1.0, True, randn(g, 1, 4))),
+            Case("r 2, alpha 16", (5, 4, 2, 16.0, True, randn(g, 3, 5))),
+            Case("alpha None (scale 1)", (5, 4, 2, None, True, randn(g, 3, 5))),
+            Case("r 1, no bias", (6, 3, 1, 4.0, False, randn(g, 2, 6)))]
+
+
+def _run_lora(impl, c: Case) -> list[Tensor]:
+    k, d, r, alpha, bias, x = c.args
+    base = nn.Linear(k, d, bias=bias)
+    module = build(impl, LoRALinear, base, r, alpha)
+    merged = module.merged()
+    no_bias = torch.zeros(0, dtype=merged.weight.dtype)
+    return [module(x), merged.weight, merged(x), no_bias if merged.bias is None else merged.bias]
+
+
+def _lora(scale=lambda r, a: (a if a is not None else r) / r, forward_scaled=True, keep_bias=True, transpose=False):
+    class Buggy(LoRALinear):
+        def __init__(self, base, r, alpha=None):
+            super().__init__(base, r, alpha)
+            self.scale = scale(r, alpha)
+
+        def forward(self, x):
+            return self.base(x) + (x @ self.A.T @ self.B.T) * (self.scale if forward_scaled else 1.0)
+
+        def delta_weight(self):
+            return (self.A.T @ self.B.T if transpose else self.B @ self.A) * self.scale
+
+        @torch.no_grad()
+        def merged(self):
+            w = self.base.weight
+            out = nn.Linear(w.size(1), w.size(0), bias=keep_bias and self.base.bias is not None, dtype=w.dtype)
+            out.weight.copy_(w + self.delta_weight())
+            if out.bias is not None:
+                out.bias.copy_(self.base.bias)
+            return out
+
+    return Buggy
+
+
+LORA_SPEC = Spec(
+    name="lora",
+    reference=LoRALinear,
+    cases=_lora_cases,
+    run=_run_lora,
+    bugs=(
+        Bug("scale r/alpha instead of alpha/r", LORA, _lora(scale=lambda r, a: r / (a if a is not None else r))),
+        Bug("scale alpha/r in the merged weight but not in forward", LORA, _lora(forward_scaled=False)),
+        Bug("the merged layer drops the base bias", LORA, _lora(keep_bias=False)),
+        Bug("ΔW = Aᵀ Bᵀ: the transpose of B A", LORA, _lora(transpose=True)),
+    ),
+)
+
+
+# --- DDPM: q(x_t | x_0) and the posterior ---------------------------------------------------
+
+
+def _ddpm_cases() -> list[Case]:
+    g, sched = gen(11), linear_schedule(1000)
+    t = torch.tensor([1, 10, 500, 1000])
+    return [
+        Case("t = 1, 10, 500, 1000", (sched, randn(g, 4, 2), t, randn(g, 4, 2))),
+        Case("images (B, C, H, W)", (sched, randn(g, 2, 3, 4, 4), torch.tensor([3, 700]), randn(g, 2, 3, 4, 4))),
+        Case("batch of 1 at t = 2", (sched, randn(g, 1, 3), torch.tensor([2]), randn(g, 1, 3))),
+        Case("float32", (sched, randn(g, 4, 2, dtype=torch.float32), t, randn(g, 4, 2, dtype=torch.float32))),
+    ]
+
+
+def _at(values, t, like):
+    return values.to(like.dtype)[t].reshape(-1, *([1] * (like.dim() - 1)))
+
+
+def _q(which="alpha_bar", sqrt_x0=True, sqrt_noise=True, shift=0):
+    def sample(sched, x0, t, eps):
+        a = _at(getattr(sched, which), t - shift, x0)
+        return (a.sqrt() if sqrt_x0 else a) * x0 + ((1 - a).sqrt() if sqrt_noise else 1 - a) * eps
+
+    return sample
+
+
+Q_SAMPLE = Spec(
+    name="q_sample",
+    reference=q_sample,
+    cases=_ddpm_cases,
+    bugs=(
+        Bug("alpha_t where alpha_bar_t belongs (one step of noise, not t)", DDPM, _q(which="alpha")),
+        Bug("noise scaled by the variance 1 - alpha_bar_t, not its square root", DDPM, _q(sqrt_noise=False)),
+        Bug("x_0 scaled by alpha_bar_t, not its square root", DDPM, _q(sqrt_x0=False)),
+        Bug("off by one: alpha_bar_{t-1} used for step t", DDPM, _q(shift=1)),
+    ),
+)
+
+
+def _posterior(variance="beta_tilde", swap=False, prev=True, expand=True):
+    def post(sched, x0, xt, t):
+        ab, ab_prev = _at(sched.alpha_bar, t, x0), _at(sched.alpha_bar, t - 1 if prev else t, x0)
+        beta, alpha = _at(sched.beta, t, x0), _at(sched.alpha, t, x0)
+        a, b = (xt, x0) if swap else (x0, xt)
+        mean = (ab_prev.sqrt() * beta * a + alpha.sqrt() * (1 - ab_prev) * b) / (1 - ab)
+        var = _at(getattr(sched, variance), t, x0)
+        return mean, var.expand_as(mean) if expand else var
+
+    return post
+
+
+POSTERIOR = Spec(
+    name="posterior",
+    reference=lambda sched, x0, xt, t: posterior(sched, x0, xt, t),
+    cases=lambda: [Case(c.label, (c.args[0], c.args[1], c.args[3], c.args[2])) for c in _ddpm_cases()],
+    bugs=(
+        Bug("variance beta_t instead of beta_tilde_t", DDPM, _posterior(variance="beta")),
+        Bug("the coefficients of x_0 and x_t swapped", DDPM, _posterior(swap=True)),
+        Bug("alpha_bar_t where alpha_bar_{t-1} belongs", DDPM, _posterior(prev=False)),
+        Bug("variance of shape (B, 1, ...), not broadcast to the mean's shape", DDPM, _posterior(expand=False)),
+    ),
+)
+
+
+# --- PPO: GAE and the clipped loss ------------------------------------------------------------
+
+
+def _gae_cases() -> list[Case]:
+    g = gen(12)
+    T, N = 6, 2
+
+    def episode(term=(), trunc=(), dtype=F64, t=T):
+        terminated, truncated = torch.zeros(t, N, dtype=dtype), torch.zeros(t, N, dtype=dtype)
+        for s, n in term:
+            terminated[s, n] = 1.0
+        for s, n in trunc:
+            truncated[s, n] = 1.0
+        return (randn(g, t, N, dtype=dtype), randn(g, t, N, dtype=dtype), randn(g, t, N, dtype=dtype),
+                terminated, truncated, 0.9, 0.8)
+
+    return [
+        Case("no episode ends", episode()),
+        Case("terminated at step 2 of actor 0", episode(term=[(2, 0)])),
+        Case("truncated at step 3 of actor 1", episode(trunc=[(3, 1)])),
+        Case("both, and an end at the last step", episode(term=[(1, 1), (5, 0)], trunc=[(3, 0)])),
+        Case("one step", episode(term=[(0, 1)], t=1)),
+        Case("float32", episode(trunc=[(2, 0)], dtype=torch.float32)),
+    ]
+
+
+def _gae(stop_on_truncation=False, bootstrap_terminal=False, reset=True, use_lam=True, add_values=True):
+    def advantages(rewards, values, next_values, terminated, truncated, gamma, lam):
+        out, running = torch.zeros_like(rewards), torch.zeros_like(rewards[0])
+        for t in reversed(range(rewards.shape[0])):
+            dead = torch.maximum(terminated[t], truncated[t]) if stop_on_truncation else terminated[t]
+            keep = torch.ones_like(dead) if bootstrap_terminal else 1.0 - dead
+            delta = rewards[t] + gamma * next_values[t] * keep - values[t]
+            ended = torch.maximum(terminated[t], truncated[t]) if reset else torch.zeros_like(dead)
+            running = delta + gamma * (lam if use_lam else 1.0) * (1.0 - ended) * running
+            out[t] = running
+        return out, out + values if add_values else out
+
+    return advantages
+
+
+GAE = Spec(
+    name="gae",
+    reference=gae,
+    cases=_gae_cases,
+    bugs=(
+        Bug("truncation treated as termination: the value after a time limit is not bootstrapped", PPO_GAE,
+            _gae(stop_on_truncation=True)),
+        Bug("a terminal state's value bootstrapped: V(terminal) must be 0", PPO_GAE, _gae(bootstrap_terminal=True)),
+        Bug("the sum runs across episode boundaries (not reset where an episode ends)", PPO_GAE, _gae(reset=False)),
+        Bug("lambda left out: gamma instead of gamma·lambda in the recursion", PPO_GAE, _gae(use_lam=False)),
+        Bug("returns = advantages: the value targets need + V(s_t)", PPO_GAE, _gae(add_values=False)),
+    ),
+    grad_cases=("both, and an end at the last step",),
+    grad_inputs=(0, 1, 2),
+)
+
+
+def _ppo_cases() -> list[Case]:
+    g = gen(13)
+    old = randn(g, 8, scale=0.5) - 1.0
+    return [
+        Case("ratios from 0.5 to 1.6, mixed advantages", (old + randn(g, 8, scale=0.3), old, randn(g, 8), 0.2)),
+        Case("ratio 1 everywhere", (old.clone(), old, randn(g, 8), 0.2)),
+        Case("large ratios, eps 0.1", (old + 2.0 * torch.tensor([1.0, -1] * 4, dtype=F64), old, randn(g, 8), 0.1)),
+        Case("batch of 1", (old[:1] + 0.5, old[:1], torch.tensor([-1.5], dtype=F64), 0.2)),
+    ]
+
+
+def _ppo(combine=torch.minimum, ratio=lambda lp, old: torch.exp(lp - old), sign=1.0, clip_advantage=False):
+    def objective(log_prob, log_prob_old, advantage, eps):
+        r = ratio(log_prob, log_prob_old.detach())
+        if clip_advantage:
+            return sign * combine(r * advantage, r * advantage.clamp(1 - eps, 1 + eps)).mean()
+        return sign * combine(r * advantage, r.clamp(1 - eps, 1 + eps) * advantage).mean()
+
+    return objective
+
+
+PPO_CLIP = Spec(
+    name="ppo_clip",
+    reference=clipped_surrogate,
+    cases=_ppo_cases,
+    bugs=(
+        Bug("max instead of min: the objective is no longer a pessimistic bound", PPO_LOSS, _ppo(combine=torch.maximum)),
+        Bug("ratio inverted: pi_old / pi_theta", PPO_LOSS, _ppo(ratio=lambda lp, old: torch.exp(old - lp))),
+        Bug("sign flipped: returns the loss -L^CLIP, not the objective L^CLIP", PPO_LOSS, _ppo(sign=-1.0)),
+        Bug("the advantage clipped instead of the ratio", PPO_LOSS, _ppo(clip_advantage=True)),
+    ),
+    grad_cases=("ratios from 0.5 to 1.6, mixed advantages",),
+    grad_inputs=(0,),
+)
+
+
+# --- ResNet: the shortcut and the basic block ----------------------------------------------------
+
+
+def _run_module(reference_cls):
+    def run(impl, c: Case) -> list[Tensor]:
+        *args, x = c.args
+        module = build(impl, reference_cls, *args).eval()  # BN uses its (loaded) running statistics
+        return as_tensors(module(x))
+
+    return run
+
+
+def _shortcut_cases() -> list[Case]:
+    g = gen(14)
+    x = randn(g, 2, 4, 6, 6)
+    return [Case("same shape: identity", (4, 4, 1, "A", x)), Case("option A, 4 -> 8 channels, stride 2", (4, 8, 2, "A", x)),
+            Case("option B, 4 -> 8 channels, stride 2", (4, 8, 2, "B", x)), Case("option B, same shape", (4, 4, 1, "B", x)),
+            Case("option A, 1 x 1 input", (4, 8, 2, "A", x[:, :, :1, :1]))]
+
+
+def _shortcut(step=True, zeros_last=True, offset=0):
+    class Buggy(Shortcut):
+        def forward(self, x):
+            if self.proj is not None:
+                return self.proj(x)
+            x = x[:, :, offset :: self.stride, offset :: self.stride] if step else x
+            extra = self.c_out - x.shape[1]
+            return F.pad(x, (0, 0, 0, 0, 0, extra) if zeros_last else (0, 0, 0, 0, extra, 0))
+
+    return Buggy
+
+
+SHORTCUT = Spec(
+    name="shortcut",
+    reference=Shortcut,
+    cases=_shortcut_cases,
+    run=_run_module(Shortcut),
+    bugs=(
+        Bug("option A does not subsample: the stride is ignored", RESNET, _shortcut(step=False)),
+        Bug("option A puts the zero channels first, before the input's", RESNET, _shortcut(zeros_last=False)),
+        Bug("option A subsamples from pixel 1 (x[..., 1::2, 1::2]); the strided conv reads pixels 0, 2, ...",
+            RESNET, _shortcut(offset=1)),
+    ),
+)
+
+
+def _block_cases() -> list[Case]:
+    g = gen(15)
+    x = randn(g, 2, 4, 6, 6)
+    return [Case("4 -> 4, stride 1", (4, 4, 1, ResNetConfig(), x)),
+            Case("4 -> 8, stride 2, option A", (4, 8, 2, ResNetConfig(shortcut="A"), x)),
+            Case("4 -> 8, stride 2, option B", (4, 8, 2, ResNetConfig(shortcut="B"), x)),
+            Case("plain block (residual=False)", (4, 4, 1, ResNetConfig(residual=False), x))]
+
+
+def _block(relu_before_add=False, relu_after=True, double_relu=False):
+    class Buggy(BasicBlock):
+        def forward(self, x):
+            f = self.residual_fn(x)
+            if double_relu or relu_before_add:
+                f = F.relu(f)
+            if self.shortcut is None:
+                return F.relu(f)
+            y = f + self.shortcut(x)
+            return y if relu_before_add or not relu_after else F.relu(y)
+
+    return Buggy
+
+
+BASIC_BLOCK = Spec(
+    name="basic_block",
+    reference=BasicBlock,
+    cases=_block_cases,
+    run=_run_module(BasicBlock),
+    bugs=(
+        Bug("ReLU before the addition and none after: relu(F(x)) + x", RESNET, _block(relu_before_add=True)),
+        Bug("no ReLU after the addition: F(x) + x", RESNET, _block(relu_after=False)),
+        Bug("a ReLU on F(x) as well as after the addition", RESNET, _block(double_relu=True)),
+    ),
+)
+
+SPECS = (LORA_SPEC, Q_SAMPLE, POSTERIOR, GAE, PPO_CLIP, SHORTCUT, BASIC_BLOCK)
