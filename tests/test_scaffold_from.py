@@ -42,10 +42,17 @@ def test_eq_2():
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Path:
+def analysis(tmp_path_factory) -> Path:
+    """`paper2code analyze` of the sample paper (read only: every test seeds from it)."""
+    out = tmp_path_factory.mktemp("analysis") / "out"
+    write_outputs(analyze(sample_paper("pdf")), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, analysis) -> Path:
     root = tmp_path_factory.mktemp("seed")
-    write_outputs(analyze(sample_paper("pdf")), root / "out")
-    assert main(["new", NAME, "--dir", str(root / NAME), "--from", str(root / "out")]) == 0
+    assert main(["new", NAME, "--dir", str(root / NAME), "--from", str(analysis)]) == 0
     return root / NAME
 
 
@@ -152,13 +159,12 @@ def test_by_default_the_project_installs_paper2code_from_where_this_copy_came_fr
     ("paper2code>=0.1,<0.2", (["paper2code>=0.1,<0.2"], None)),
     ("WHEEL", (["paper2code"], {"path": "WHEEL"})),
 ])
-def test_paper2code_option(tmp_path, capsys, spec, expected):
-    write_outputs(analyze(sample_paper("pdf")), tmp_path / "out")
+def test_paper2code_option(analysis, tmp_path, capsys, spec, expected):
     wheel = tmp_path / "dist" / "paper2code-0.1.0-py3-none-any.whl"
     wheel.parent.mkdir()
     wheel.write_bytes(b"")
     spec = spec.replace("WHEEL", str(wheel))
-    assert main(["new", NAME, "--dir", str(tmp_path / NAME), "--from", str(tmp_path / "out"),
+    assert main(["new", NAME, "--dir", str(tmp_path / NAME), "--from", str(analysis),
                  "--paper2code", spec]) == 0
     requirement, source = expected
     if source:
@@ -172,11 +178,10 @@ def test_paper2code_option(tmp_path, capsys, spec, expected):
     ("dist/paper2code-9.whl", "dist/paper2code-9.whl: no such wheel or folder"),
     ("NOFROM", "--paper2code needs --from"),
 ])
-def test_bad_paper2code_option_is_one_line_and_writes_nothing(tmp_path, capsys, spec, message):
+def test_bad_paper2code_option_is_one_line_and_writes_nothing(analysis, tmp_path, capsys, spec, message):
     argv = ["new", NAME, "--dir", str(tmp_path / NAME), "--paper2code", spec.replace("NOFROM", "0.1.0")]
     if spec != "NOFROM":
-        write_outputs(analyze(sample_paper("pdf")), tmp_path / "out")
-        argv += ["--from", str(tmp_path / "out")]
+        argv += ["--from", str(analysis)]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err

@@ -29,7 +29,7 @@ def _without(modules: list[str], code: str, cwd) -> subprocess.CompletedProcess:
 def test_the_tools_run_without_torch(tmp_path):
     code = (
         "from paper2code.cli import main\n"
-        f"assert main(['analyze', {str(sample_paper('pdf'))!r}, '-o', 'out']) == 0\n"
+        f"assert main(['analyze', {str(sample_paper('tex'))!r}, '-o', 'out']) == 0\n"
         "assert main(['new', 'demo', '--from', 'out', '--paper2code', 'paper2code==0.1.0']) == 0\n"
         "import paper2code.pytest_plugin, paper2code.tracking, paper2code.deviations\n"
         "assert 'torch' not in {m.split('.')[0] for m in sys.modules if sys.modules[m]}\n"
