@@ -180,7 +180,7 @@ def test_report_without_pytest_says_so_in_one_line(monkeypatch, capsys):
     assert main(["report"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1
-    assert "pytest is not installed" in captured.err and "uv add --dev pytest" in captured.err
+    assert "pytest is not installed" in captured.err and "uv run paper2code report" in captured.err
 
 
 def test_the_markdown_row_names_the_code_and_counts_no_stub():

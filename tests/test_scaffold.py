@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import runpy
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -24,6 +25,13 @@ NAME = "lora_repro"
 def project(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("projects") / NAME
     return create_project(NAME, dest, description='LoRA, "from scratch"', paper_url="https://arxiv.org/abs/2106.09685")
+
+
+@pytest.fixture
+def scratch(project, tmp_path) -> Path:
+    """A copy of the project for a test that runs it: running writes __pycache__,
+    which the shared project must not get (test_layout reads every file, in any order)."""
+    return Path(shutil.copytree(project, tmp_path / NAME))
 
 
 def test_layout(project):
@@ -78,20 +86,20 @@ def test_generated_deviation_log_is_valid(project):
     assert [d.id for d in load_deviations(project / "docs/deviations.yaml")] == ["dev-init"]
 
 
-def test_generated_tests_pass(project, monkeypatch):
+def test_generated_tests_pass(scratch, monkeypatch):
     # In this process (no network, no new environment): the same torch, no second import.
-    monkeypatch.syspath_prepend(str(project / "src"))
-    code = pytest.main([str(project / "tests"), "-q", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
-                        "--rootdir", str(project)])
+    monkeypatch.syspath_prepend(str(scratch / "src"))
+    code = pytest.main([str(scratch / "tests"), "-q", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+                        "--rootdir", str(scratch)])
     assert code == 0
 
 
-def test_train_runs_with_the_small_preset(project, monkeypatch):
-    monkeypatch.syspath_prepend(str(project / "src"))
+def test_train_runs_with_the_small_preset(scratch, monkeypatch):
+    monkeypatch.syspath_prepend(str(scratch / "src"))
     monkeypatch.setattr(sys, "argv", ["train.py", "--config", "small", "--steps", "5"])
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as exit_:
-        runpy.run_path(str(project / "train.py"), run_name="__main__")
+        runpy.run_path(str(scratch / "train.py"), run_name="__main__")
     assert exit_.value.code == 0
     assert "step      5  loss" in out.getvalue() and "done: 5 steps" in out.getvalue()
 

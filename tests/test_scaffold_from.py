@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -41,10 +42,17 @@ def test_eq_2():
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Path:
+def analysis(tmp_path_factory) -> Path:
+    """`paper2code analyze` of the sample paper (read only: every test seeds from it)."""
+    out = tmp_path_factory.mktemp("analysis") / "out"
+    write_outputs(analyze(sample_paper("pdf")), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, analysis) -> Path:
     root = tmp_path_factory.mktemp("seed")
-    write_outputs(analyze(sample_paper("pdf")), root / "out")
-    assert main(["new", NAME, "--dir", str(root / NAME), "--from", str(root / "out")]) == 0
+    assert main(["new", NAME, "--dir", str(root / NAME), "--from", str(analysis)]) == 0
     return root / NAME
 
 
@@ -54,7 +62,7 @@ def report(project: Path, monkeypatch, capsys) -> tuple[int, str]:
     # each run imports the project afresh, as a new process would
     for name, module in list(sys.modules.items()):
         here = str(getattr(module, "__file__", None) or "").startswith(str(project))
-        if here or name in ("test_paper", "tests.test_paper"):
+        if here or name.split(".")[0] == NAME or name in ("test_paper", "tests.test_paper"):
             monkeypatch.delitem(sys.modules, name)
     # The stubs' file only: tests/test_scaffold.py runs the starter tests.
     code = main(["report", "--", "tests/test_paper.py", "--import-mode=importlib", "-p", "no:randomly"])
@@ -93,7 +101,10 @@ def test_stubs_skip_and_the_report_shows_nothing_verified(seeded, monkeypatch, c
     assert not [line for line in out.splitlines() if "  verified  " in line]  # no leaf verified
 
 
-def test_implementing_one_equation_verifies_it_and_breaking_it_turns_it_red(seeded, monkeypatch, capsys):
+def test_implementing_one_equation_verifies_it_and_breaking_it_turns_it_red(seeded, tmp_path, monkeypatch,
+                                                                           capsys):
+    # A copy: this test edits the project, which the other tests read in any order.
+    seeded = Path(shutil.copytree(seeded, tmp_path / NAME))
     (seeded / "src" / NAME / "memory.py").write_text(EQ2)
     stubs = (seeded / "tests/test_paper.py").read_text()
     start = stubs.index('@pytest.mark.paper("eq-2")')
@@ -128,4 +139,50 @@ def test_bad_analysis_folders_are_refused_with_one_line(tmp_path, capsys, proble
     assert main(["new", NAME, "--dir", str(tmp_path / NAME), "--from", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / NAME).exists()
+
+
+def _paper2code_of(project: Path) -> tuple[list[str], dict | None]:
+    meta = tomllib.loads((project / "pyproject.toml").read_text())
+    dev = [r for r in meta["dependency-groups"]["dev"] if r.startswith("paper2code")]
+    return dev, meta.get("tool", {}).get("uv", {}).get("sources", {}).get("paper2code")
+
+
+def test_by_default_the_project_installs_paper2code_from_where_this_copy_came_from(seeded):
+    # This suite runs paper2code from the clone, installed editable by `uv sync`.
+    root = Path(__file__).resolve().parent.parent
+    assert _paper2code_of(seeded) == (["paper2code"], {"path": root.as_posix(), "editable": True})
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("0.1.0", (["paper2code==0.1.0"], None)),
+    ("paper2code>=0.1,<0.2", (["paper2code>=0.1,<0.2"], None)),
+    ("WHEEL", (["paper2code"], {"path": "WHEEL"})),
+])
+def test_paper2code_option(analysis, tmp_path, capsys, spec, expected):
+    wheel = tmp_path / "dist" / "paper2code-0.1.0-py3-none-any.whl"
+    wheel.parent.mkdir()
+    wheel.write_bytes(b"")
+    spec = spec.replace("WHEEL", str(wheel))
+    assert main(["new", NAME, "--dir", str(tmp_path / NAME), "--from", str(analysis),
+                 "--paper2code", spec]) == 0
+    requirement, source = expected
+    if source:
+        source = {"path": wheel.as_posix()}
+    assert _paper2code_of(tmp_path / NAME) == (requirement, source)
+    assert "it installs paper2code from " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("numpy==2.0", "'numpy==2.0': not a version (0.1.0), a requirement (paper2code==0.1.0), a wheel or a folder"),
+    ("dist/paper2code-9.whl", "dist/paper2code-9.whl: no such wheel or folder"),
+    ("NOFROM", "--paper2code needs --from"),
+])
+def test_bad_paper2code_option_is_one_line_and_writes_nothing(analysis, tmp_path, capsys, spec, message):
+    argv = ["new", NAME, "--dir", str(tmp_path / NAME), "--paper2code", spec.replace("NOFROM", "0.1.0")]
+    if spec != "NOFROM":
+        argv += ["--from", str(analysis)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
     assert not (tmp_path / NAME).exists()

@@ -69,3 +69,33 @@ def test_a_corrupt_line_is_named(tmp_path):
         f.write("{not json\n")
     with pytest.raises(ValueError, match=r"runs.jsonl:2: not a tracking event"):
         read_runs(log)
+
+
+def test_an_untracked_file_makes_the_tree_dirty_an_ignored_one_does_not(tmp_path):
+    git_repo(tmp_path)
+    (tmp_path / ".gitignore").write_text("runs/\n.gitignore\n")
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "runs.jsonl").write_text("")
+    assert git_state(tmp_path)["dirty"] is False
+    # train.py (committed) imports it: the commit alone does not have the code that ran
+    (tmp_path / "model.py").write_text("WIDTH = 64\n")
+    assert git_state(tmp_path)["dirty"] is True
+
+
+def test_non_finite_numbers_in_a_list_come_back_as_floats(tmp_path):
+    log = tmp_path / "runs.jsonl"
+    Run(log, {"grid": [0.1, float("inf")]}, name="a", repo=tmp_path).log(1, losses=[1.0, float("nan")])
+    run = read_runs(log)["a"]
+    assert run.config["grid"] == [0.1, math.inf]
+    assert run.metrics[0]["losses"][0] == 1.0 and math.isnan(run.metrics[0]["losses"][1])
+
+
+def test_a_last_line_cut_short_is_left_out_with_a_warning(tmp_path):
+    log = tmp_path / "runs.jsonl"
+    run = Run(log, {}, name="a", repo=tmp_path)
+    run.log(1, loss=0.5)
+    with log.open("a") as f:
+        f.write('{"event": "metrics", "run": "a", "st')  # the crash came mid-write
+    with pytest.warns(UserWarning, match=r"runs.jsonl:3: a last line cut short, left out"):
+        runs = read_runs(log)
+    assert runs["a"].history("loss") == [(1, 0.5)] and runs["a"].summary is None

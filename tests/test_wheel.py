@@ -1,14 +1,17 @@
-"""The install route for readers: the wheel works outside this repository.
+"""The install route for readers: the wheel works on a fresh machine, outside this repository, without torch.
 
 tests/wheel_check.py (a background job, see tests/conftest.py) builds the
-wheel with ``uv build``, installs it into a fresh virtual environment, and
-runs ``paper2code analyze`` on a PDF and ``paper2code new`` in an empty
-folder outside the repository. Here we check what it recorded.
+wheel with ``uv build``, installs it with its dependencies (no torch) into a
+fresh virtual environment, and, in an empty folder outside the repository,
+runs ``paper2code analyze`` on a PDF, ``paper2code new`` (plain and ``--from``
+the analysis), the seeded project's own ``uv run pytest`` and ``paper2code
+report``. Here we check what it recorded.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -34,7 +37,15 @@ def _ok(step: dict) -> None:
 def test_the_wheel_builds_and_installs(report):
     _ok(report["steps"]["build"])
     assert report["wheel"].startswith("paper2code-") and report["wheel"].endswith(".whl")
+    _ok(report["steps"]["dependencies"])
     _ok(report["steps"]["install"])
+    _ok(report["steps"]["check"])  # what is installed is what the wheel requires
+
+
+def test_torch_is_not_installed_with_the_tools(report):
+    _ok(report["steps"]["torch"])
+    assert report["steps"]["torch"]["stdout"].strip() == "False"
+    print(f"the tools' environment: {report['venv_bytes'] / 2**20:.0f} MiB")
 
 
 def test_the_installed_package_is_the_wheel_not_the_repository(report):
@@ -54,3 +65,33 @@ def test_new_creates_a_project_from_the_templates_in_the_wheel(report):
     for name in ("pyproject.toml", "src/demo_repro/models/model.py", "tests/test_model.py",
                  "notebooks/quickstart.ipynb", ".gitignore"):
         assert f"demo_repro/{name}" in report["files"]
+
+
+def test_new_from_the_analysis_installs_paper2code_from_this_wheel(report):
+    _ok(report["steps"]["new --from"])
+    assert f"it installs paper2code from the wheel {report['venv'].removesuffix('venv')}dist/{report['wheel']}" in (
+        report["steps"]["new --from"]["stdout"])
+    for name in ("rubric.yaml", "tests/test_paper.py", "configs/paper.yaml", "docs/ALGORITHMS.md"):
+        assert f"seeded_repro/{name}" in report["files"]
+
+
+def test_the_seeded_project_passes_its_own_tests_with_every_stub_skipped(report):
+    step = report["steps"]["project pytest"]
+    _ok(step)
+    summary = step["stdout"].strip().splitlines()[-1]
+    passed, skipped = re.fullmatch(r"(\d+) passed, (\d+) skipped in .*", summary).groups()
+    stubs = len(re.findall(r"^def test_", report["stubs"], re.MULTILINE))
+    assert int(skipped) == stubs > 0 and int(passed) > 0, summary
+    if report["network"]:
+        print("the project's `uv run` needed the package index: uv's cache lacked a page")
+
+
+def test_report_runs_in_the_project_and_says_so_in_one_line_without_pytest(report):
+    tool = report["steps"]["report, tool"]
+    assert tool["returncode"] == 2 and tool["stderr"].strip() == (
+        "paper2code report: error: pytest is not installed here; run the report in your project's "
+        "environment: uv run paper2code report (or pip install pytest)")
+    project = report["steps"]["report, project"]
+    _ok(project)
+    assert re.search(r"^implementation: (\d+) leaves — \1 not implemented$", project["stdout"], re.MULTILINE), (
+        project["stdout"][-1000:])

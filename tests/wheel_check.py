@@ -1,21 +1,24 @@
-"""Build the wheel and use it as a reader would, outside this repository.
+"""Build the wheel and use it as a reader would: a fresh environment, outside this repository, no torch.
 
 Run by tests/conftest.py as a background job (the ``wheel`` job); the test
 is tests/test_wheel.py, which reads the JSON this script writes:
 
 1. ``uv build --wheel`` into OUT/dist (offline: hatchling from uv's cache);
-2. a fresh virtual environment in OUT/venv, from this interpreter, and
-   ``uv pip install --no-deps`` of the wheel into it;
-3. in an empty folder outside the repository, ``paper2code analyze`` on a
-   copy of the sample paper, and ``paper2code new`` of a project.
+2. a fresh virtual environment in OUT/venv, from this interpreter, with the
+   wheel's dependencies (no extra: no torch) at the versions of this
+   repository's ``uv.lock`` (``uv export --format pylock.toml``, so they come
+   from uv's cache with no network), then the wheel; ``uv pip check`` confirms
+   that they are what the wheel requires;
+3. in an empty folder outside the repository: ``paper2code analyze`` on a copy
+   of the sample paper, ``paper2code new`` of a plain project and of one seeded
+   ``--from`` the analysis (which installs paper2code from this wheel), that
+   project's own ``uv run pytest`` (every stub skipped) and ``paper2code
+   report``, from the tool's environment (no pytest there: one line, exit 2)
+   and from the project's.
 
-The environment's third-party dependencies (torch, markitdown, …) are made
-importable from the test environment's site-packages through a ``.pth``
-line, because installing 5 GB of torch again would take minutes and prove
-nothing about this package; ``paper2code`` itself, its templates and its
-sample paper come from the wheel alone (step 3 records where it was
-imported from, and the test checks that). With network access the same
-commands install the dependencies too: see docs/workflow/setup.md.
+The project's ``uv run`` resolves its dependencies (torch among them) with
+``--offline`` first, from uv's cache; where the cache lacks an index page it
+runs again with the network (the package index only), and the report says so.
 
 usage: python tests/wheel_check.py OUT
 """
@@ -27,7 +30,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import time
 from pathlib import Path
 
@@ -66,25 +68,48 @@ def main(out: Path) -> int:
     report["wheel"] = wheels[-1].name
     steps["venv"] = _run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=out, env=env)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    steps["lock"] = _run([uv, "export", "--frozen", "--format", "pylock.toml", "--no-default-groups",
+                          "--no-emit-project", "-q", "-o", out / "pylock.toml"], cwd=ROOT, env=env)
+    steps["dependencies"] = _run([uv, "pip", "install", "--offline", "--python", python, "-r",
+                                  out / "pylock.toml"], cwd=out, env=env)
     steps["install"] = _run(
         [uv, "pip", "install", "--offline", "--no-deps", "--python", python, wheels[-1]], cwd=out, env=env
     )
-    # Third-party dependencies from the test environment (see the module docstring).
-    purelib = Path(
-        subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                                text=True).strip()
-    )
-    (purelib / "zz_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    steps["check"] = _run([uv, "pip", "check", "--python", python], cwd=out, env=env)
     work.mkdir(exist_ok=True)
     shutil.copy(ROOT / "src/paper2code/analysis/sample/paper.pdf", work / "paper.pdf")
     bindir = python.parent
     run_env = {**env, "PATH": f"{bindir}{os.pathsep}{env.get('PATH', '')}"}
     steps["where"] = _run([python, "-c", "import paper2code; print(paper2code.__file__)"], cwd=work, env=run_env)
+    steps["torch"] = _run([python, "-c", "import importlib.util as u; print(u.find_spec('torch') is not None)"],
+                          cwd=work, env=run_env)
+    report["venv_bytes"] = sum(p.lstat().st_size for p in venv.rglob("*") if p.is_file())
     cli = bindir / ("paper2code.exe" if os.name == "nt" else "paper2code")
     steps["analyze"] = _run([cli, "analyze", "paper.pdf"], cwd=work, env=run_env)
     steps["new"] = _run([cli, "new", "demo_repro", "--paper", "https://arxiv.org/abs/1706.03762"],
                         cwd=work, env=run_env)
-    report["files"] = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file())
+    steps["new --from"] = _run([cli, "new", "seeded_repro", "--from", "paper-analysis"], cwd=work, env=run_env)
+    project = work / "seeded_repro"
+    # The project's own environment, not this one nor the tool's.
+    project_env = {k: v for k, v in env.items() if k != "UV_PROJECT_ENVIRONMENT"}
+    report["network"] = False
+    steps["project pytest"] = _run([uv, "run", "--offline", "pytest", "-q", "-p", "no:cacheprovider"],
+                                   cwd=project, env=project_env)
+    if steps["project pytest"]["returncode"] != 0 and "network" in steps["project pytest"]["stderr"]:
+        report["network"] = True
+        steps["project pytest"] = _run([uv, "run", "pytest", "-q", "-p", "no:cacheprovider"],
+                                       cwd=project, env=project_env)
+    stubs = project / "tests" / "test_paper.py"
+    report["stubs"] = stubs.read_text(encoding="utf-8") if stubs.is_file() else ""
+    steps["report, tool"] = _run([cli, "report"], cwd=project, env=run_env)
+    steps["report, project"] = _run([uv, "run", "--offline", "paper2code", "report", "--",
+                                     "tests/test_paper.py", "-p", "no:cacheprovider"],
+                                    cwd=project, env=project_env)
+    files = []
+    for folder, subfolders, names in os.walk(work):
+        subfolders[:] = [d for d in subfolders if d not in (".venv", "__pycache__")]  # not torch's files
+        files += [(Path(folder) / name).relative_to(work).as_posix() for name in names]
+    report["files"] = sorted(files)
     report["venv"] = str(venv)
     (out / "report.json").write_text(json.dumps(report, indent=1))
     return 0

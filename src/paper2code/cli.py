@@ -120,6 +120,12 @@ COMMANDS: tuple[Command, ...] = (
                 "configs/paper.yaml, rubric.yaml and skipped test stubs",
                 metavar="ANALYSIS_DIR", options={"dest": "analysis"},
             ),
+            Argument(
+                ("--paper2code",),
+                "with --from: where the project installs paper2code from, a version (0.1.0), "
+                "a wheel or a folder (default: where this copy was installed from)",
+                metavar="SPEC",
+            ),
         ),
     ),
     Command(
@@ -205,6 +211,20 @@ def synopsis(command: Command) -> str:
     return " ".join(["paper2code", command.name, *options, *positionals])
 
 
+def _missing(err: ModuleNotFoundError) -> str | None:
+    """One line for an optional dependency a command needs and this environment lacks."""
+    from paper2code import TORCH_INSTALL
+
+    top = (err.name or "").split(".")[0]
+    if top in ("torch", "torchvision"):
+        return f"this command needs {top}, which is not installed here: {TORCH_INSTALL}"
+    if top in ("pytest", "_pytest"):
+        from paper2code.report import MISSING_PYTEST
+
+        return MISSING_PYTEST
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -215,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "new":
             from paper2code.scaffold import run_new
 
-            return run_new(args.name, args.dir, args.description, args.paper, args.analysis)
+            return run_new(args.name, args.dir, args.description, args.paper, args.analysis,
+                           args.paper2code)
         if args.command == "report":
             from paper2code.report import run_report
 
@@ -231,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("paper2code: interrupted; no output was written", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as err:
+        hint = _missing(err)
+        if hint is None:
+            raise
+        print(f"paper2code {args.command}: error: {hint}", file=sys.stderr)
+        return 2
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, get_worker_info
 
-__all__ = ["file_fingerprint", "fingerprint", "make_loader", "seed_worker", "split_by_group"]
+__all__ = ["file_fingerprint", "fingerprint", "make_loader", "seed_worker", "split_by_group", "standardiser"]
 
 
 # --8<-- [start:seed_worker]
@@ -152,3 +152,30 @@ def split_by_group(groups: torch.Tensor, test_fraction: float, seed: int) -> tup
     is_test = torch.isin(groups, ids[order[:n_test]])  # whole groups, never single rows
     return (~is_test).nonzero().squeeze(1), is_test.nonzero().squeeze(1)
 # --8<-- [end:split]
+
+
+# --8<-- [start:standardiser]
+def standardiser(train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-feature ``(mean, scale)`` from the training split; standardise with ``(x - mean) / scale``.
+
+    ``scale`` is the standard deviation, except where a feature is constant
+    in the training split (the std is 0, or rounding error of the mean): there
+    it is 1, as in scikit-learn's ``StandardScaler``, so the feature is centred
+    and left unscaled. Clamping the std instead (``std.clamp_min(1e-6)``)
+    turns a value such a feature takes only outside the training split into
+    an input a million times its size.
+
+    Examples:
+        >>> train = torch.tensor([[0.0, 1.0], [0.0, 3.0]])  # feature 0 never varies here
+        >>> mean, scale = standardiser(train)
+        >>> scale
+        tensor([1.0000, 1.4142])
+        >>> (torch.tensor([[16.0, 2.0]]) - mean) / scale  # a test image where it does
+        tensor([[16.,  0.]])
+    """
+    mean, std = train.mean(0), train.std(0)
+    constant = std <= 10 * torch.finfo(std.dtype).eps * mean.abs()
+    return mean, torch.where(constant, torch.ones_like(std), std)
+
+
+# --8<-- [end:standardiser]

@@ -14,8 +14,10 @@ from pathlib import Path
 
 __all__ = ["run_report"]
 
-MISSING_PYTEST = ("pytest is not installed, and `paper2code report` runs the tests with it: "
-                  "install it with `uv add --dev pytest` (or `pip install pytest`)")
+# `report` runs the project's own tests, so it belongs in the project's
+# environment, which has pytest and the project's dependencies.
+MISSING_PYTEST = ("pytest is not installed here; run the report in your project's environment: "
+                  "uv run paper2code report (or pip install pytest)")
 
 
 def _error(message: str) -> int:

@@ -81,16 +81,20 @@ def create_project(
     description: str = "",
     paper_url: str = "",
     analysis: str | Path | None = None,
+    paper2code: str | None = None,
 ) -> Path:
     """Create the project ``name`` in ``dest`` (default ``./name``); return its path.
 
     With ``analysis`` (a folder written by ``paper2code analyze``), the
-    project is seeded from the paper: see `paper2code.seed`.
+    project is seeded from the paper: see `paper2code.seed`. It installs
+    paper2code from ``paper2code`` (a version, requirement, wheel or folder:
+    see `paper2code.origin`), by default from where this copy came from.
 
     Raises:
         ScaffoldError: for an invalid name, a destination that exists and
-            is not an empty folder, or an analysis folder that cannot seed
-            the project. Nothing is written then.
+            is not an empty folder, an analysis folder that cannot seed
+            the project, or a ``paper2code`` that names no version, wheel
+            or folder. Nothing is written then.
     """
     validate_name(name)
     if "\n" in description:
@@ -105,17 +109,21 @@ def create_project(
         raise ScaffoldError(f"{parent} is not a folder")
 
     seeded = {}
+    if paper2code is not None and analysis is None:
+        raise ScaffoldError("--paper2code needs --from: only a seeded project installs paper2code")
     if analysis is not None:
+        from paper2code.origin import OriginError, installed_source, parse_source
         from paper2code.seed import SeedError, pyproject_with_plugin, seed_files
 
         try:
+            source = installed_source() if paper2code is None else parse_source(paper2code)
             seeded = seed_files(name, analysis, given_url)
-        except SeedError as err:
+        except (SeedError, OriginError) as err:
             raise ScaffoldError(str(err)) from None
     files = _render(name, description, paper_url)
     if seeded:
         files.update(seeded)
-        files[Path("pyproject.toml")] = pyproject_with_plugin(files[Path("pyproject.toml")])
+        files[Path("pyproject.toml")] = pyproject_with_plugin(files[Path("pyproject.toml")], source)
     tmp = parent / f".{dest.name}.creating-{os.getpid()}"
     try:
         for rel, text in files.items():
@@ -132,10 +140,10 @@ def create_project(
 
 
 def run_new(name: str, dest: str | None, description: str, paper_url: str,
-            analysis: str | None = None) -> int:
+            analysis: str | None = None, paper2code: str | None = None) -> int:
     """The ``paper2code new`` command; returns the exit code."""
     try:
-        path = create_project(name, dest, description, paper_url, analysis)
+        path = create_project(name, dest, description, paper_url, analysis, paper2code)
     except ScaffoldError as err:
         print(f"paper2code new: error: {err}", file=sys.stderr)
         return 2
@@ -146,4 +154,8 @@ def run_new(name: str, dest: str | None, description: str, paper_url: str,
     if analysis is not None:
         print(f"seeded from {analysis}: rubric.yaml, docs/ALGORITHMS.md, configs/paper.yaml, "
               "tests/test_paper.py; `uv run paper2code report` shows the scorecard")
+        from paper2code.origin import installed_source, parse_source
+
+        source = installed_source() if paper2code is None else parse_source(paper2code)
+        print(f"it installs paper2code from {source.described} (another: --paper2code)")
     return 0

@@ -21,6 +21,7 @@ import json
 import re
 from pathlib import Path
 
+from paper2code.origin import Source
 from paper2code.rubric import Leaf, Rubric, RubricError, load_rubric
 
 __all__ = ["SeedError", "seed_files"]
@@ -163,16 +164,21 @@ def seed_files(name: str, analysis_dir: str | Path, paper_url: str = "") -> dict
     }
 
 
-def pyproject_with_plugin(text: str) -> str:
-    """The generated pyproject.toml, with paper2code's plugin and the rubric wired in."""
-    text = text.replace('dev = ["pytest>=8.3",', 'dev = ["paper2code", "pytest>=8.3",', 1)
+def pyproject_with_plugin(text: str, source: Source) -> str:
+    """The generated pyproject.toml, with paper2code's plugin and the rubric wired in.
+
+    ``source`` says where the project installs paper2code from (`paper2code.origin`).
+    """
+    text = text.replace('dev = ["pytest>=8.3",', f'dev = [{json.dumps(source.requirement)}, "pytest>=8.3",', 1)
     text = text.replace(
         '[tool.pytest.ini_options]\n',
         '[tool.pytest.ini_options]\n# paper2code\'s pytest plugin grades this rubric: '
         '`uv run paper2code report`\npaper_rubric = "rubric.yaml"\n', 1,
     )
+    if not source.source:
+        return text
     return text + (
         "\n[tool.uv.sources]\n"
         "# paper2code ships the pytest plugin and `paper2code report`\n"
-        'paper2code = { git = "https://github.com/paper2code/paper2code" }\n'
+        f"paper2code = {source.source}\n"
     )

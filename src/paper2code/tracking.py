@@ -11,7 +11,7 @@ mid-run (every line is flushed), and needs no server or account.
 
 Non-finite numbers (a NaN loss is worth logging) are written as the strings
 ``"nan"``, ``"inf"``, ``"-inf"``, which strict JSON readers accept, and read
-back as floats.
+back as floats, in lists too (so a string value ``"nan"`` comes back as a float).
 
 Differences from the paper: not applicable (tooling). TensorBoard's
 ``SummaryWriter`` and hosted trackers do the same job with a viewer; this
@@ -26,6 +26,7 @@ import math
 import subprocess
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,9 @@ def git_state(repo: str | Path = ".") -> dict[str, Any]:
 
     try:
         commit = git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        # Untracked files count: a train.py that imports a model.py never added
+        # runs code the commit does not have. Files git ignores do not count.
+        dirty = bool(git("status", "--porcelain"))
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
     return {"commit": commit, "dirty": dirty}
@@ -81,6 +84,8 @@ def _decode(value: Any) -> Any:
         return float(value)
     if isinstance(value, dict):
         return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
     return value
 
 
@@ -163,20 +168,27 @@ class RunRecord:
 def read_runs(path: str | Path) -> dict[str, RunRecord]:
     """Every run in a JSON-lines file, by name, in the order they started.
 
+    A last line without its newline is a write cut short (a crash, a full
+    disk): it is left out with a warning naming it, and the runs before it
+    are read. Anywhere else, a line that is not an event is corruption.
+
     Raises:
-        ValueError: a line that is not JSON, or an event for an unknown run,
-            named by its line number.
+        ValueError: a complete line that is not JSON, or an event for an
+            unknown run, named by its line number.
     """
     runs: dict[str, RunRecord] = {}
-    for number, line in enumerate(
-        Path(path).read_text(encoding="utf-8").splitlines(), 1
-    ):
+    text = Path(path).read_text(encoding="utf-8")
+    lines = text.split("\n")  # every complete line ends with "\n": the last piece is "" or cut short
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             event = _decode(json.loads(line))
             kind, name = event.pop("event"), event.pop("run")
         except (json.JSONDecodeError, KeyError, AttributeError) as err:
+            if number == len(lines):
+                warnings.warn(f"{path}:{number}: a last line cut short, left out ({err})", stacklevel=2)
+                break
             raise ValueError(
                 f"{path}:{number}: not a tracking event ({err})"
             ) from None

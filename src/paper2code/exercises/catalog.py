@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +90,11 @@ BY_NAME = {entry.name: entry for entry in ENTRIES}
 
 def _module_file(entry: Entry) -> tuple[str, Path]:
     module = entry.solution.partition(":")[0].removeprefix("src/").removesuffix(".py").replace("/", ".")
-    return module, Path(importlib.util.find_spec(module).origin)  # found, not imported (nor torch)
+    # Located in the installed package, not found through the import system: without torch,
+    # paper2code's import hook refuses the modules that import it (see paper2code/__init__.py).
+    import paper2code
+
+    return module, Path(paper2code.__file__).parent.joinpath(*module.split(".")[1:]).with_suffix(".py")
 
 
 def solution_source(entry: Entry) -> str:
