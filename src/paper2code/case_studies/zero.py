@@ -1,15 +1,12 @@
 r"""ZeRO-DP (Rajbhandari et al., 2019, https://arxiv.org/abs/1910.02054) from scratch.
 
-Read top to bottom:
-
-1. the memory model of Sections 3 and 5, which also recomputes Figure 1 and Table 1;
-2. the collectives, as rings of point-to-point messages, so that every byte a
-   rank sends is counted (Section 7's communication volume, measured);
-3. the flat parameter buffer, padded to N_d equal shards;
-4. Adam on one flat tensor (the local shard);
-5. one training step for each stage: DDP (stage 0), P_os (1), P_os+g (2), P_os+g+p (3);
-6. the bytes each rank holds, counted from its tensors' storages, and the
-   quick configuration run on N processes (``--world-size N --json``).
+Read top to bottom: the memory model of Sections 3 and 5 (which recomputes
+Figure 1 and Table 1); the collectives as rings of point-to-point messages, so
+that every byte a rank sends is counted (Section 7, measured); the flat
+parameter buffer padded to N_d equal shards; Adam on the local shard; one
+training step per stage, DDP (0), P_os (1), P_os+g (2), P_os+g+p (3); the
+bytes each rank holds, counted from its tensors' storages; the quick
+configuration on N processes (``--world-size N --json``).
 """
 
 from __future__ import annotations
@@ -226,12 +223,10 @@ class ZeroDP:
 
     def weights(self) -> torch.Tensor:
         """The full parameter vector (an extra all-gather for stage 3; not counted)."""
-        if self.stage < 3:
-            return self.flat.detach()[: self.layout.psi].clone()
-        sent = self.comm.sent
-        full = self.comm.all_gather(self.shard.detach())
+        sent, self.comm.sent = self.comm.sent, 0
+        full = self.comm.all_gather(self.shard.detach()) if self.stage == 3 else self.flat.detach()
         self.comm.sent = sent
-        return full[: self.layout.psi]
+        return full[: self.layout.psi].clone()
 # --8<-- [end:step]
 
 
@@ -298,12 +293,6 @@ def run_rank(rank: int, world: int, steps: int = 3) -> dict[str, dict]:
 # --8<-- [end:quick]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _worker(rank: int, world: int, port: int, fn, queue) -> None:
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}",
                             rank=rank, world_size=world)
@@ -319,7 +308,10 @@ def spawn(fn, world: int) -> list:
         return [fn(0, 1)]  # no process group: the rings have nothing to send
     context = torch.multiprocessing.get_context("spawn")
     queue = context.SimpleQueue()
-    torch.multiprocessing.spawn(_worker, args=(world, free_port(), fn, queue), nprocs=world)
+    with socket.socket() as s:  # a free port for the rendezvous
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    torch.multiprocessing.spawn(_worker, args=(world, port, fn, queue), nprocs=world)
     results = dict(queue.get() for _ in range(world))
     return [results[r] for r in range(world)]
 
