@@ -7,8 +7,8 @@ float64. A rank's gradient differs from the single-process one only by the round
 of its sums (relative ~ batch * 2^-53 ~ 1e-15); Adam's step lr * m / (sqrt(v) + eps)
 passes a relative error on to the step with a factor of about 2 where |g| >> eps, so
 3 steps move the weights apart by about 6 * 1e-2 * 1e-15 ~ 1e-16. 1e-12 leaves room
-for cancellation in the sums and is still 1000x below what a missing 1/N_d does
-(~5e-9: Adam is scale-free except for eps). Bitwise where the sums are the same: on
+for cancellation in the sums and is still far below what a missing 1/N_d does
+(7e-8 when planted: Adam is scale-free except for eps). Bitwise where the sums are the same: on
 2 ranks every reduction adds two numbers (commutative, exact order-free) and divides
 by 2 (exact), so ours, ZeroRedundancyOptimizer and FSDP2 agree to the bit."""
 
