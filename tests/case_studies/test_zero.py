@@ -44,7 +44,8 @@ def gb(psi: float, n_d: int, stage: int) -> float:
     return sum(model_state_bytes(int(psi), n_d, stage).values()) / 1e9
 
 
-@pytest.mark.paper("eq-memory", "fig-1-baseline", "fig-1-pos", "fig-1-pos-g", "fig-1-pos-g-p")
+@pytest.mark.paper("eq-memory", "impl-mixed-precision", "fig-1-baseline", "fig-1-pos", "fig-1-pos-g",
+                   "fig-1-pos-g-p")
 def test_figure_1_from_the_memory_model(paper_result):
     figure = {leaf: gb(7.5e9, 64, stage) for stage, leaf in
               enumerate(["fig-1-baseline", "fig-1-pos", "fig-1-pos-g", "fig-1-pos-g-p"])}

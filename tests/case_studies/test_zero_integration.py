@@ -28,7 +28,13 @@ import torch
 from paper2code.case_studies.zero import STAGES, model_state_bytes, run_rank, spawn
 from paper2code.case_studies.zero_analysis import PDF, record_analysis
 from paper2code.case_studies.zero_analysis import RECORD as ANALYSIS
-from paper2code.case_studies.zero_engines import RECORD, STEPS, engine_weights, load_single
+from paper2code.case_studies.zero_engines import (
+    RECORD,
+    STEPS,
+    engine_weights,
+    load_single,
+    rings_against_gloo,
+)
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/zero.yaml")]
@@ -147,6 +153,12 @@ def test_the_recording_is_what_a_run_gives(ours, engines):
     for world in (2, 4):
         now, then = weights(engines[world][0]), weights(recorded["engines"][str(world)][0])
         assert all(diff(now[k], then[k]) <= TOL for k in then)
+
+
+@pytest.mark.paper("impl-collectives")
+def test_our_rings_give_what_gloos_collectives_give():
+    for world in (2, 4):
+        assert spawn(rings_against_gloo, world) == [[True, True, True]] * world
 
 
 def _run(*argv: str) -> dict:

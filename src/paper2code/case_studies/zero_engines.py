@@ -35,7 +35,8 @@ from paper2code.case_studies.zero import (
     spawn,
 )
 
-__all__ = ["RECORD", "engine_weights", "load_single", "measure", "naive_reload", "record"]
+__all__ = ["RECORD", "engine_weights", "load_single", "measure", "naive_reload", "record",
+           "rings_against_gloo"]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "zero.json"
 LR, STEPS = 1e-2, 3
@@ -149,6 +150,27 @@ def naive_reload(saved_world: int, world: int) -> str:
                     f"this world size expects {now.shard}")
     return "loaded"
 # --8<-- [end:checkpoint]
+
+
+def rings_against_gloo(rank: int, world: int) -> list[bool]:
+    """Our ring collectives and gloo's own on the same float64 tensor."""
+    comm, x = Comm(rank, world), torch.randn(world * 13, dtype=torch.float64,
+                                             generator=torch.Generator().manual_seed(rank))
+    theirs = torch.empty(13, dtype=torch.float64)
+    dist.reduce_scatter_tensor(theirs, x.clone())
+    gathered = torch.empty_like(x)
+    dist.all_gather_into_tensor(gathered, x[:13].clone())
+    summed = x.clone()
+    dist.all_reduce(summed)
+    ours = [comm.reduce_scatter(x.clone()), comm.all_gather(x[:13]), comm.all_reduce(x.clone())]
+    if world == 2:  # two-term sums do not depend on the order: equal to the bit
+        return [torch.equal(a, b) for a, b in zip(ours, [theirs, gathered, summed], strict=True)]
+    # Otherwise each order's rounding error is at most (N - 1) 2^-53 sum |x_r| per element.
+    bound = x.abs()
+    dist.all_reduce(bound)
+    bound *= 2 * (world - 1) * 2.0**-53
+    return [bool(((a - b).abs() <= c).all()) for a, b, c in
+            zip(ours, [theirs, gathered, summed], [bound.chunk(world)[rank], 0, bound], strict=True)]
 
 
 def measure() -> dict:
