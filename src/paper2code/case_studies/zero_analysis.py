@@ -1,0 +1,68 @@
+"""What ``paper2code analyze`` finds in the ZeRO paper, recorded for the case study page.
+
+The PDF (arXiv:1910.02054) is the authors' and is not part of the project, so
+the page shows a recording, ``docs/data/zero_analysis.json``; the integration
+tests re-run the analysis wherever the PDF is at hand and compare. After a
+change to `paper2code.analysis`, re-record with
+
+    uv run python -m paper2code.case_studies.zero_analysis ../shared/papers/1910.02054.pdf
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+__all__ = ["PDF", "RECORD", "record_analysis"]
+
+RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "zero_analysis.json"
+PDF = Path(__file__).resolve().parents[3].parent / "shared" / "papers" / "1910.02054.pdf"
+SYMBOLS = ("Ψ", "Nd", "K")  # the quantities of the memory model
+
+
+def record_analysis(pdf: Path) -> dict:
+    """The parts of the analysis of ``pdf`` the page discusses."""
+    from paper2code.analysis import analyze
+    from paper2code.analysis.rubric import rubric_yaml
+
+    result = analyze(pdf)
+    o = result.outline
+    rubric = yaml.safe_load(rubric_yaml(o))
+    leaves = {item["id"]: [c["id"] for c in item.get("children", [])] or [item["id"]]
+              for item in rubric["items"]}
+    text = result.conversion.text
+    # the memory formulas are inline and unnumbered: are they in the text at all?
+    formulas = sorted({m.group(0) for m in re.finditer(r"\d*Ψ \+ \d*[KΨ]+Ψ?", text)})
+    return {
+        "title": o.title,
+        "pages": result.conversion.pages,
+        "equations": len(o.equations),
+        "algorithms": len(o.algorithms),
+        "tables": {t["number"]: len(t.get("rows", [])) for t in o.tables},
+        "stage sections": [s["text"] for s in o.sections if re.match(r"\d[\d.]* P", s["text"])],
+        "symbols": [f"{h['name']} = {h['value']}" for h in o.hyperparameters
+                    if h["name"] in SYMBOLS],
+        "formulas in the text": formulas,
+        "rubric": {group: len(ids) for group, ids in leaves.items()},
+        "table 1 leaves": [f"{c['id']}: {c['text']}" for item in rubric["items"]
+                           for c in item.get("children", []) if c["id"].startswith("tab-1-")][:4],
+    }
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or not Path(argv[1]).is_file():
+        print("usage: python -m paper2code.case_studies.zero_analysis PATH/1910.02054.pdf",
+              file=sys.stderr)
+        return 2
+    data = record_analysis(Path(argv[1]))
+    RECORD.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"recorded to {RECORD}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
