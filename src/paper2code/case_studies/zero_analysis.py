@@ -27,14 +27,18 @@ SYMBOLS = ("Ψ", "Nd", "K")  # the quantities of the memory model
 def record_analysis(pdf: Path) -> dict:
     """The parts of the analysis of ``pdf`` the page discusses."""
     from paper2code.analysis import analyze
-    from paper2code.analysis.rubric import rubric_yaml
+    from paper2code.analysis.rubric import rubric_from_outline
 
     result = analyze(pdf)
     o = result.outline
-    rubric = yaml.safe_load(rubric_yaml(o))
-    leaves = {item["id"]: [c["id"] for c in item.get("children", [])] or [item["id"]]
-              for item in rubric["items"]}
     text = result.conversion.text
+    rubric = rubric_from_outline(o, "1910.02054", text)
+
+    def leaves(node: dict) -> list[dict]:
+        kids = node.get("children")
+        return [leaf for kid in kids for leaf in leaves(kid)] if kids is not None else [node]
+
+    table_1 = next((t for t in o.tables if str(t["number"]) == "1"), {})
     # the memory formulas are inline and unnumbered: are they in the text at all?
     formulas = sorted({m.group(0) for m in re.finditer(r"\d*Ψ \+ \d*[KΨ]+Ψ?", text)})
     return {
@@ -47,9 +51,11 @@ def record_analysis(pdf: Path) -> dict:
         "symbols": [f"{h['name']} = {h['value']}" for h in o.hyperparameters
                     if h["name"] in SYMBOLS],
         "formulas in the text": formulas,
-        "rubric": {group: len(ids) for group, ids in leaves.items()},
-        "table 1 leaves": [f"{c['id']}: {c['text']}" for item in rubric["items"]
-                           for c in item.get("children", []) if c["id"].startswith("tab-1-")][:4],
+        "rubric": {group["id"]: len(leaves(group)) for group in rubric["items"]},
+        "table 1 cells": len(table_1.get("results") or []),
+        "table 1 own": sum(bool(r.get("own")) for r in table_1.get("results") or []),
+        "claims": [leaf["text"] for group in rubric["items"] if group["id"].startswith("method-")
+                   for leaf in leaves(group)][:3],
     }
 
 
