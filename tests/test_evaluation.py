@@ -131,6 +131,25 @@ def test_a_real_shift_is_detected():
     assert found / reps > 0.9
 
 
+@pytest.mark.parametrize("n", [5, 20])
+def test_with_a_margin_a_paper_that_differs_by_the_margin_is_called_consistent_at_most_alpha(n):
+    """The margin path is an equivalence test on one more run: at a true shift of the margin,
+    'consistent' with probability <= 1 - confidence (exactly, at the boundary)."""
+    rng, reps, margin = random.Random(50 + n), 3000, 2.5
+    called = sum(
+        compare_to_paper(_normal_runs(rng, n), rng.gauss(margin, 1), margin=margin).verdict == "consistent"
+        for _ in range(reps)
+    )
+    assert abs(called / reps - 0.05) < _band(0.05, reps)
+
+
+def test_with_a_margin_a_faithful_reproduction_is_shown_consistent_when_runs_vary_little():
+    rng, reps = random.Random(60), 1000
+    shown = sum(compare_to_paper(_normal_runs(rng, 20), rng.gauss(0, 1), margin=4.0).verdict == "consistent"
+                for _ in range(reps))
+    assert shown / reps > 0.8
+
+
 def test_cannot_tell_when_the_runs_vary_more_than_the_margin():
     wide = [0.0, 1.0, -1.0, 0.5, -0.5]
     assert compare_to_paper(wide, 0.0, margin=0.1).verdict == "cannot tell"
@@ -208,6 +227,6 @@ def test_verdicts_print_one_line():
     v = compare_to_paper([27.1, 27.5, 26.9, 27.4, 27.2], 27.3)
     assert str(v) == (
         "consistent: 27.220 ± 0.726 (95% prediction interval, n=5); "
-        "the paper's 27.3 inside the 95% prediction interval"
+        "the paper's 27.3 inside the 95% prediction interval (no margin stated: not rejected)"
     )
     assert v.n == 5

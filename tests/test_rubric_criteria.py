@@ -15,7 +15,7 @@ RUBRIC = """\
 paper: {title: Criteria, arxiv: ""}
 items:
   - {id: res-acc, kind: result, text: "accuracy 0.90", where: "Table 1", value: 0.9,
-     criterion: {test: paper, seeds: [0, 1, 2, 3, 4], metric: "test accuracy"}}
+     criterion: {test: paper, margin: 0.05, seeds: [0, 1, 2, 3, 4], metric: "test accuracy"}}
   - {id: res-clip, kind: result, text: "clipping beats no clipping", where: "Table 1",
      criterion: {test: paired, arms: [clip, no clip], expect: higher, seeds: [0, 1, 2, 3, 4],
                  changed: "seeds 3 and 4 added after the pilot"}}
@@ -72,7 +72,8 @@ def test_each_criterion_gives_its_verdict_and_the_row_shows_n_interval_criterion
     state = rows(card)
     assert state["res-acc"] == (
         "consistent", "n=5, mean 0.9 ± 0.048 (95% prediction interval): consistent; criterion: the paper's 0.9 "
-        "inside the 95% prediction interval [our runs vs the paper's value, test accuracy, "
+        "inside the 95% prediction interval, and a difference of ±0.05 ruled out (TOST on one more run) "
+        "[our runs vs the paper's value, test accuracy, "
         "seeds [0, 1, 2, 3, 4]]")
     assert state["res-clip"][0] == "consistent"
     assert state["res-clip"][1].startswith("n=5, difference 0.106 ± 0.") and ": higher;" in state["res-clip"][1]
@@ -122,11 +123,12 @@ BASE = {"id": "r", "kind": "result", "text": "t", "where": "w", "value": 1.0}
 @pytest.mark.parametrize("criterion, message", [
     ({"test": "t-test"}, "criterion.test: 't-test'; expected one of paper, paired, equivalence"),
     ({"test": "equivalence"}, "an equivalence test needs a margin"),
+    ({"test": "paper"}, "a paper test needs a margin"),
     ({"test": "paired"}, "a paired test expects higher or lower"),
-    ({"test": "paper", "expect": "higher"}, "only a paired test has an expected direction"),
-    ({"test": "paper", "seeds": [0]}, "expected a list of at least 2 integer seeds"),
-    ({"test": "paper", "seeds": [0, 0]}, "a seed is listed twice"),
-    ({"test": "paper", "arms": "clip"}, "expected one or two names"),
+    ({"test": "paper", "margin": 1, "expect": "higher"}, "only a paired test has an expected direction"),
+    ({"test": "paper", "margin": 1, "seeds": [0]}, "expected a list of at least 2 integer seeds"),
+    ({"test": "paper", "margin": 1, "seeds": [0, 0]}, "a seed is listed twice"),
+    ({"test": "paper", "margin": 1, "arms": "clip"}, "expected one or two names"),
     ({"test": "paper", "confidance": 0.9}, "unknown key 'confidance'"),
     ({"test": "paper", "confidence": 95}, "confidence: 95 is not in (0.5, 1)"),
     ({"test": "paper", "margin": 0}, "margin: must be positive"),
@@ -141,7 +143,7 @@ def test_a_criterion_belongs_to_a_result_and_test_paper_needs_the_value():
     leaf = {**BASE, "kind": "implementation", "criterion": {"test": "paper"}}
     with pytest.raises(RubricError, match="only a result leaf has a criterion"):
         parse_rubric({"paper": {"title": "T"}, "items": [leaf]})
-    leaf = {**BASE, "criterion": {"test": "paper"}}
+    leaf = {**BASE, "criterion": {"test": "paper", "margin": 1}}
     del leaf["value"]
     with pytest.raises(RubricError, match="test paper compares with the paper's value"):
         parse_rubric({"paper": {"title": "T"}, "items": [leaf]})

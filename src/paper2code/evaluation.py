@@ -29,6 +29,7 @@ interval says nothing about differences between *data sets* or *code*.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,18 +88,10 @@ def mean_ci(values: Iterable[float], confidence: float = 0.95) -> Interval:
         ValueError: fewer than two values (no spread to estimate), or a
             confidence level outside (0, 1).
     """
-    xs = [float(v) for v in values]
+    _check_level(confidence)
+    xs = _runs(values, "a confidence interval")
     n = len(xs)
-    if n < 2:
-        raise ValueError(
-            f"a confidence interval needs at least 2 runs, got {n}"
-        )
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    mean = math.fsum(xs) / n
-    s = math.sqrt(
-        math.fsum((x - mean) ** 2 for x in xs) / (n - 1)
-    )  # n - 1: unbiased
+    mean, s = _spread(xs)  # s with n - 1: unbiased
     t = t_quantile(1.0 - (1.0 - confidence) / 2.0, n - 1)
     return Interval(mean, t * s / math.sqrt(n), n, confidence)
 
@@ -214,17 +207,25 @@ def compare_to_paper(
     values: Iterable[float], paper: float, confidence: float = 0.95,
     margin: float | None = None,
 ) -> Verdict:
-    """Our ``n`` runs against the paper's single number, by the prediction interval, Eq. (2).
+    r"""Our ``n`` runs against the paper's single run, by the prediction interval, Eq. (2).
 
-    * ``"differs"``: the paper's value is outside the interval;
-    * ``"cannot tell"``: it is inside, but the interval is wider than
-      ``± margin``, the smallest difference that matters (stated before the
-      runs): our runs vary too much to rule such a difference out;
-    * ``"consistent"``: inside, and (with a margin) the interval is within it.
+    The paper's number is taken as **one draw** of what our runs sample (a mean over
+    $k$ runs would need $\sqrt{1/n + 1/k}$ instead of $\sqrt{1 + 1/n}$).
 
-    A faithful reproduction is called ``"differs"`` with probability
-    ``1 - confidence`` whatever ``n`` (the tests and the evaluation page
-    measure it by simulation).
+    * ``"differs"``: the paper's value is outside the ``confidence``
+      prediction interval. A faithful reproduction gets this with
+      probability ``1 - confidence``, whatever ``n``.
+    * ``"consistent"``: with a ``margin`` $\delta$ (the smallest difference
+      that matters, stated before the runs), only when a difference of
+      $\delta$ is ruled out, by two one-sided tests on the single-run
+      statistic: $|x_p - \bar{x}| + t_{1-\alpha,\,n-1}\,s\sqrt{1 + 1/n} <
+      \delta$ with $\alpha = 1 -$ ``confidence``. A paper whose method
+      really differs by $\delta$ is called consistent at most $\alpha$ of the
+      time. As $s\sqrt{1 + 1/n} \ge s$ for every $n$, runs that vary by more than
+      about $\delta / t$ never show it: the paper's own run is that noisy.
+      Without a margin, ``"consistent"`` only means *not rejected*: it says
+      nothing about differences smaller than the interval.
+    * ``"cannot tell"``: with a margin, neither of the above.
 
     Examples:
         >>> compare_to_paper([27.1, 27.5, 26.9, 27.4, 27.2], 27.3).verdict
@@ -233,20 +234,29 @@ def compare_to_paper(
         'differs'
         >>> compare_to_paper([27.1, 27.5, 26.9, 27.4, 27.2], 27.3, margin=0.5).verdict
         'cannot tell'
+        >>> compare_to_paper([27.1, 27.5, 26.9, 27.4, 27.2], 27.3, margin=1.0).verdict
+        'consistent'
     """
     paper = float(paper)
+    if not math.isfinite(paper):
+        raise ValueError(f"the paper's value must be a finite number, got {paper}")
     pi = prediction_interval(values, confidence)
-    rule = f"the paper's {paper:g} inside the {100 * confidence:g}% prediction interval"
-    if margin is not None:
-        if not margin > 0:
-            raise ValueError(f"margin must be positive, got {margin}")
-        rule += f", which is within ±{margin:g}"
+    level = f"{100 * confidence:g}%"
     if paper not in pi:
         word = "differs"
-    elif margin is not None and pi.half_width > margin:
-        word = "cannot tell"
-    else:
+    elif margin is None:
         word = "consistent"
+    else:
+        if not margin > 0:
+            raise ValueError(f"margin must be positive, got {margin}")
+        t_one = t_quantile(confidence, pi.n - 1)  # one-sided, level 1 - confidence
+        se = pi.half_width / t_quantile(1.0 - (1.0 - confidence) / 2.0, pi.n - 1)
+        word = "consistent" if abs(paper - pi.mean) + t_one * se < margin else "cannot tell"
+    rule = f"the paper's {paper:g} inside the {level} prediction interval"
+    if margin is None:
+        rule += " (no margin stated: not rejected)"
+    else:
+        rule += f", and a difference of ±{margin:g} ruled out (TOST on one more run)"
     return Verdict(word, pi, rule)
 
 
@@ -259,9 +269,8 @@ def compare_arms(
 ) -> Verdict:
     """Arm ``a`` against arm ``b`` over the same seeds: ``"higher"``, ``"lower"`` or ``"cannot tell"``.
 
-    ``"higher"`` when the paired interval of ``a - b`` lies above 0,
-    ``"lower"`` when below. ``"cannot tell"`` is *not* evidence that the arms
-    are alike: that needs `equivalence` and a margin.
+    ``"higher"`` when the paired interval of ``a - b`` lies above 0, ``"lower"`` when
+    below; ``"cannot tell"`` is *not* evidence that the arms are alike (`equivalence` is).
 
     Examples:
         >>> compare_arms([0.82, 0.80, 0.85, 0.79, 0.84], [0.70, 0.71, 0.69, 0.75, 0.72]).verdict
@@ -284,7 +293,8 @@ def equivalence(
     r"""Two one-sided tests (TOST): is the mean difference within ``± margin``?
 
     With $d_i = a_i - b_i$ over the same seeds (or $a_i - b$ for a number
-    ``b``), both $H_0: \mu_d \le -\delta$ and $H_0: \mu_d \ge \delta$ are
+    ``b`` known exactly, e.g. a value theory predicts; a paper's *run* is not
+    known exactly: use `compare_to_paper` with a margin), both $H_0: \mu_d \le -\delta$ and $H_0: \mu_d \ge \delta$ are
     rejected at level $\alpha$ exactly when the $1 - 2\alpha$ interval of
     the mean difference lies inside $(-\delta, \delta)$ (Schuirmann, 1987):
 
@@ -304,7 +314,9 @@ def equivalence(
     if not 0.0 < alpha < 0.5:
         raise ValueError(f"alpha must be in (0, 0.5), got {alpha}")
     xs = list(a)
-    if isinstance(b, int | float):
+    if isinstance(b, numbers.Real):
+        if not math.isfinite(b):
+            raise ValueError(f"the value to compare with must be finite, got {b}")
         iv = mean_ci(_runs((x - b for x in xs), "an equivalence test"), 1.0 - 2.0 * alpha)
     else:
         iv = paired_difference(xs, b, 1.0 - 2.0 * alpha)

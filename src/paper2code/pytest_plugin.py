@@ -176,7 +176,7 @@ def paper_result(request: pytest.FixtureRequest):
             return runs
         if not leaf.criterion:
             pytest.fail(f"{leaf_id}: per-seed values need a criterion in the rubric "
-                        "(e.g. criterion: {test: paper}), stated before the run", pytrace=False)
+                        "(e.g. criterion: {test: paper, margin: 0.01}), stated before the run", pytrace=False)
         base = None if baseline is None else _runs(baseline)
         if isinstance(base, float):
             base = [base]

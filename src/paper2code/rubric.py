@@ -13,16 +13,17 @@ a tree. A node is a group ``{id, title, children}`` (with an optional
     value: 65.0e+6            # result leaves: the paper's number
     spread: 1.0e+6            # optional: the paper's own ± for it
     tolerance: {rel: 0.05}    # with a value: {abs: x} and/or {rel: x}, stated before the run
-    criterion: {test: paper, seeds: [0, 1, 2, 3, 4]}   # or a pre-registered comparison
+    criterion: {test: paper, margin: 2.0e+6, seeds: [0, 1, 2, 3, 4]}   # a comparison fixed first
     status: deviation         # optional: deviation | out-of-scope ...
     reason: "why"             # ... with the reason, required with a status
     code: "paper2code.nn.attention.scaled_dot_product_attention"  # optional
 
 A ``criterion`` is a comparison fixed before the runs, judged by
 `paper2code.evaluation` on per-seed values: ``test: paper`` (our runs
-against the paper's value, `compare_to_paper`), ``paired`` (an arm against
-a baseline arm over the same seeds, `compare_arms`, with ``expect: higher``
-or ``lower``) or ``equivalence`` (`equivalence`, with a ``margin``); also
+against the paper's value, `compare_to_paper`, with a ``margin``), ``paired``
+(an arm against a baseline arm over the same seeds, `compare_arms`, with
+``expect: higher`` or ``lower``) or ``equivalence`` (two arms, `equivalence`,
+with a ``margin``; its ``confidence`` c is a TOST at α = 1 - c, a 1 - 2α interval); also
 ``arms``, ``seeds``, ``metric``, ``confidence`` (default 0.95), ``margin``
 and ``changed`` (why it was changed after seeing data: the deviation log
 lists it). A result leaf with a value and neither a tolerance nor a
@@ -194,8 +195,9 @@ def _criterion(raw, at: str, leaf: Leaf) -> dict:
         out["margin"] = _number(raw["margin"], f"{at}.margin")
         if out["margin"] <= 0:
             raise RubricError(f"{at}.margin: must be positive")
-    elif test == "equivalence":
-        raise RubricError(f"{at}: an equivalence test needs a margin, stated before the runs")
+    elif test in ("equivalence", "paper"):  # without one, "consistent" would mean only "not rejected"
+        raise RubricError(f"{at}: a{'n' if test == 'equivalence' else ''} {test} test needs a margin "
+                          "(the smallest difference that matters), stated before the runs")
     if test == "paired":
         if raw.get("expect") not in ("higher", "lower"):
             raise RubricError(f"{at}.expect: {raw.get('expect')!r}; a paired test expects higher or lower")

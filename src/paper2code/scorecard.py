@@ -37,10 +37,12 @@ def expected_verdict(leaf: Leaf) -> str:
 def judge(leaf: Leaf, values: list[float], baseline: list[float] | None = None):
     """The `paper2code.evaluation.Verdict` of ``leaf``'s criterion on per-seed ``values``.
 
-    ``baseline``: the baseline arm over the same seeds (``paired``, and
-    ``equivalence`` between two arms; without it, ``equivalence`` compares
-    with the paper's value). `ValueError` when the runs do not fit the
-    criterion (another number of seeds than it lists, a missing baseline).
+    ``baseline``: the baseline arm over the same seeds (``paired`` and
+    ``equivalence``). `ValueError` when the runs do not fit the criterion
+    (another number of seeds than it lists, a missing baseline). Against the
+    paper's single number, ``paper`` with its margin is the equivalence test:
+    it counts the paper run's own noise, which ``equivalence`` with a
+    constant would not.
     """
     from paper2code import evaluation
 
@@ -55,10 +57,10 @@ def judge(leaf: Leaf, values: list[float], baseline: list[float] | None = None):
         if baseline is None:
             raise ValueError(f"{leaf.id}: a paired criterion needs the baseline arm (baseline=...)")
         return evaluation.compare_arms(values, baseline, c["confidence"])
-    other = baseline if baseline is not None else leaf.value
-    if other is None:
-        raise ValueError(f"{leaf.id}: equivalence needs baseline=... or the paper's value")
-    return evaluation.equivalence(values, other, margin=c["margin"], alpha=1 - c["confidence"])
+    if baseline is None:
+        raise ValueError(f"{leaf.id}: an equivalence criterion compares two arms (baseline=...); "
+                         "against the paper's number use test: paper with a margin")
+    return evaluation.equivalence(values, baseline, margin=c["margin"], alpha=1 - c["confidence"])
 # --8<-- [end:judge]
 
 
@@ -132,8 +134,8 @@ def leaf_state(
         return "failed", detail + (f"; {numbers}" if numbers else "")
     if verdict == "off":
         return "off", numbers
-    if leaf.status == "deviation" and "passed" in ran:
-        return "deviation", leaf.reason
+    if leaf.status == "deviation" and "passed" in ran:  # the verdict stays in view
+        return "deviation", leaf.reason + (f"; {numbers}" if numbers else "")
     if not tests:
         return "not implemented", ""
     if not ran:

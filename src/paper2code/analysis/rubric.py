@@ -313,7 +313,7 @@ HEADER = """\
 # with a `reason:`. Result leaves have no tolerance: state one before you run anything,
 #   tolerance: {abs: 0.5}            # or {rel: 0.01}
 # or a pre-registered comparison over seeds (paper2code.evaluation):
-#   criterion: {test: paper, seeds: [0, 1, 2], metric: "top-1 error, %", confidence: 0.95}
+#   criterion: {test: paper, margin: 0.5, seeds: [0, 1, 2, 3, 4], metric: "top-1 error, %", confidence: 0.95}
 # Link tests to leaves with @pytest.mark.paper("eq-1"); `paper2code report` grades them.
 """
 
