@@ -15,8 +15,6 @@ import re
 import sys
 from pathlib import Path
 
-import yaml
-
 __all__ = ["PDF", "RECORD", "record_analysis"]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "zero_analysis.json"
