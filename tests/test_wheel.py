@@ -60,6 +60,17 @@ def test_analyze_works_on_a_pdf_outside_the_repository(report):
         assert f"paper-analysis/{name}" in report["files"]
 
 
+def test_analyze_reads_an_arxiv_id_from_a_stand_in_for_arxiv(report):
+    step = report["steps"]["analyze arXiv"]
+    assert step["returncode"] == 0, step["stderr"]
+    # from the LaTeX source: the equations are the paper's LaTeX, not text read off the PDF
+    import yaml
+
+    rubric = yaml.safe_load(report["arxiv rubric"])
+    assert rubric["paper"]["arxiv"] == "2401.00001"
+    assert "\\sqrt{d_k}" in report["arxiv rubric"]
+
+
 def test_new_creates_a_project_from_the_templates_in_the_wheel(report):
     _ok(report["steps"]["new"])
     for name in ("pyproject.toml", "src/demo_repro/models/model.py", "tests/test_model.py",

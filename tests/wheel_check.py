@@ -86,6 +86,19 @@ def main(out: Path) -> int:
     report["venv_bytes"] = sum(p.lstat().st_size for p in venv.rglob("*") if p.is_file())
     cli = bindir / ("paper2code.exe" if os.name == "nt" else "paper2code")
     steps["analyze"] = _run([cli, "analyze", "paper.pdf"], cwd=work, env=run_env)
+    # arXiv:ID against a stand-in for arXiv on 127.0.0.1 serving the sample paper's source and PDF
+    import gzip
+
+    from paper2code.analysis import sample_paper
+    from paper2code.analysis.arxiv import stand_in
+
+    pair = (gzip.compress(sample_paper("tex").read_bytes()), sample_paper("pdf").read_bytes())
+    with stand_in({"2401.00001": pair}) as base:
+        arxiv_env = {**run_env, "PAPER2CODE_ARXIV_URL": base, "PAPER2CODE_CACHE": str(out / "cache")}
+        steps["analyze arXiv"] = _run([cli, "analyze", "arXiv:2401.00001", "-o", "arxiv-analysis"],
+                                      cwd=work, env=arxiv_env)
+    rubric = work / "arxiv-analysis" / "rubric.yaml"
+    report["arxiv rubric"] = rubric.read_text(encoding="utf-8") if rubric.is_file() else ""
     steps["new"] = _run([cli, "new", "demo_repro", "--paper", "https://arxiv.org/abs/1706.03762"],
                         cwd=work, env=run_env)
     steps["new --from"] = _run([cli, "new", "seeded_repro", "--from", "paper-analysis"], cwd=work, env=run_env)
