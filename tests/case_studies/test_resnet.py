@@ -179,6 +179,15 @@ def test_a_prefix_of_the_recorded_runs_is_reproduced(residual, deep):
     assert fresh["loss"] == pytest.approx(recorded["loss"][:steps], rel=LOSS_REL_TOL)
 
 
+@pytest.mark.paper("hp-learning-rate")
+def test_learning_rate_is_divided_by_10_at_half_and_three_quarters_of_the_steps():
+    # A run of 8 steps: 0.1 for steps 1-4, 0.01 for 5-6, 0.001 for 7-8. Stopped
+    # after 7 (a prefix, as the suite re-runs), it keeps the 8-step schedule.
+    cfg = DegradationConfig(depths=(1, 1), width=2, steps=8, eval_every=100, seeds=(0,))
+    lr = train_one(cfg, 1, True, seed=0, stop=7)["lr"]
+    assert lr == pytest.approx([0.1] * 4 + [0.01] * 2 + [0.001], rel=1e-12)
+
+
 def test_tiny_configuration_trains():
     cfg = DegradationConfig(depths=(1, 2), steps=40, eval_every=20, seeds=(0,))
     run = train_one(cfg, 1, True, seed=0)

@@ -16,7 +16,7 @@ the eight modes receives. Baselines: a Gaussian fitted to the data, and the
 untrained network sampled with Algorithm 2.
 
 Differences from the paper: the data, the network (an MLP), Adam with
-learning rate 1e-3 and batch 512 (the paper: 2e-4 and 128 for CIFAR-10),
+learning rate 2e-3 and batch 256 (the paper: 2e-4 and 128 for CIFAR-10),
 no EMA of the weights, 8,000 steps with a cosine decay of the learning rate.
 
     uv run python -m paper2code.case_studies.ddpm_toy --full      # minutes
@@ -39,12 +39,13 @@ from torch import Tensor
 from paper2code.case_studies.ddpm import EpsMLP, l_simple, linear_schedule, sample
 
 __all__ = [
-    "ToyConfig", "gaussian_baseline", "mmd2", "mode_stats", "ring_data", "run_seed",
+    "SEEDS", "ToyConfig", "gaussian_baseline", "mmd2", "mode_stats", "ring_data", "run_seed",
     "train", "verdict",
 ]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "ddpm.json"
 COMMAND = "uv run python -m paper2code.case_studies.ddpm_toy --full"
+SEEDS = (0, 1, 2, 3, 4)  # 5: the pre-registered equivalence of the two variances
 
 
 # --8<-- [start:config]
@@ -200,7 +201,7 @@ def verdict(cfg: ToyConfig, metrics: dict, name: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="DDPM on a 2-D ring of Gaussians.")
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--full", action="store_true", help=f"3 seeds; writes {RECORD.name}")
+    group.add_argument("--full", action="store_true", help=f"{len(SEEDS)} seeds; writes {RECORD.name}")
     group.add_argument("--dry-run", action="store_true", help="a tiny run, seconds")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # small matrices: threads only contend on a busy machine
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     start, cpu_start = time.perf_counter(), time.process_time()
     cfg = ToyConfig()
     runs = {}
-    for seed in (0, 1, 2):
+    for seed in SEEDS:
         runs[str(seed)] = run_seed(replace(cfg, seed=seed), keep=500 if seed == 0 else 0)
         print(f"seed {seed}: {json.dumps(runs[str(seed)]['metrics'])}", flush=True)
     record = {
