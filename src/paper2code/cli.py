@@ -9,6 +9,9 @@
 ``paper2code report``
     Phases 4 and 6: run the tests linked to the paper's rubric, print the scorecard.
 
+``paper2code rubric import|export FILE -o OUT``
+    Convert a PaperBench ``rubric.json`` to a ``rubric.yaml``, or back.
+
 Bad input gets one line on stderr naming the problem and the file, and exit
 code 2; nothing is written or overwritten.
 """
@@ -119,8 +122,8 @@ COMMANDS: tuple[Command, ...] = (
         "run the tests linked to the paper's rubric and print the scorecard",
         "Run pytest in this folder with the paper2code plugin and print, for each leaf "
         "of the rubric, its state (verified, failed, within tolerance, off by how much, "
-        "not implemented, deviation, out of scope...) and the totals by kind. "
-        "Exit code 1 when a linked test failed, 2 on bad input.",
+        "not implemented, deviation, out of scope...), the totals by kind and PaperBench's "
+        "weighted score. Exit code 1 when a linked test failed, 2 on bad input or without pytest.",
         (
             Argument(
                 ("--rubric",),
@@ -136,6 +139,25 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
 )
+
+
+RUBRIC_COMMAND = Command(
+    "rubric",
+    "convert a PaperBench rubric.json to rubric.yaml, or back",
+    "import: read PaperBench's rubric.json (id, requirements, weight, sub_tasks, task_category, "
+    "finegrained_task_category) and write a rubric.yaml with the same tree, weights and "
+    "categories; export: write a rubric.yaml as PaperBench's rubric.json. OUT is never "
+    "overwritten without --force.",
+    (
+        Argument(("action",), "import (JSON to YAML) or export (YAML to JSON)", metavar="ACTION",
+                 options={"choices": ["import", "export"]}),
+        Argument(("file",), "the rubric to convert", metavar="FILE"),
+        Argument(("-o", "--output"), "where to write the converted rubric", metavar="OUT",
+                 options={"required": True}),
+        Argument(("--force",), "overwrite OUT if it exists", options={"action": "store_true"}),
+    ),
+)
+COMMANDS = (*COMMANDS, RUBRIC_COMMAND)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,8 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def synopsis(command: Command) -> str:
     """``paper2code analyze [-o OUTDIR] [--json] [--force] PAPER``: options, then positionals."""
-    options = [f"[{a.flags[0]}{' ' + a.metavar if a.metavar else ''}]"
-               for a in command.arguments if not a.positional]
+    options = [f"{a.flags[0]}{' ' + a.metavar if a.metavar else ''}" for a in command.arguments
+               if not a.positional]
+    options = [o if a.options.get("required") else f"[{o}]"
+               for o, a in zip(options, [a for a in command.arguments if not a.positional], strict=True)]
     positionals = [a.spelled() for a in command.arguments if a.positional]
     return " ".join(["paper2code", command.name, *options, *positionals])
 
@@ -172,9 +196,13 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_new(args.name, args.dir, args.description, args.paper, args.analysis)
         if args.command == "report":
-            from paper2code.pytest_plugin import run_report
+            from paper2code.report import run_report
 
             return run_report(args.rubric, args.markdown, args.pytest_args)
+        if args.command == "rubric":
+            from paper2code.paperbench import run_rubric
+
+            return run_rubric(args.action, args.file, args.output, args.force)
     except KeyboardInterrupt:
         print("paper2code: interrupted; no output was written", file=sys.stderr)
         return 130

@@ -10,7 +10,9 @@ any project whose environment has the package. It adds:
   several papers;
 * the fixture ``paper_result``: ``paper_result("tab-3-base-params", ours)``
   checks ``ours`` against the leaf's value and tolerance, fails the test if it
-  is off, and records ``ours`` for the scorecard;
+  is off, and records ``ours`` for the scorecard; with per-seed values
+  (``paper_result("res-x", [v0, v1, v2], baseline=[...])``) the leaf's
+  ``criterion`` decides, by `paper2code.evaluation`;
 * the options ``--paper-rubric PATH`` (ini ``paper_rubric``), the rubric of
   tests without a ``paper_rubric`` marker; ``--paper-scorecard OUT``, write
   the scorecard after the run (``.md`` Markdown, ``.json`` the recording,
@@ -18,11 +20,13 @@ any project whose environment has the package. It adds:
   write the recording ``FOLDER/RUBRIC-STEM.json`` of each rubric; without
   it, compare each recording with this run and fail the run if they differ.
 
-A marker naming a leaf that is not in the rubric is a usage error (pytest
-exit code 4), as is a rubric that does not validate. Links and values
-travel in the test reports (``user_properties``), so pytest-xdist works.
+A marker naming a leaf that is not in the rubric (a leaf the reader pruned)
+gets a one-line warning at the end of the run; the test still runs. A rubric
+that does not validate is a usage error (pytest exit code 4). Links and
+values travel in the test reports (``user_properties``), so pytest-xdist
+works; a test deselected with ``-k`` shows its leaf as *not run* in a run
+without xdist (xdist's workers do not report deselected tests).
 """
-
 from __future__ import annotations
 
 import json
@@ -30,7 +34,11 @@ from pathlib import Path
 
 import pytest
 
-from paper2code.rubric import Rubric, RubricError, Scorecard, load_rubric
+from paper2code.report import run_report
+from paper2code.rubric import Rubric, RubricError, load_rubric
+from paper2code.scorecard import Scorecard, expected_verdict, judge
+
+__all__ = ["run_report", "scorecards"]
 
 _STATE = pytest.StashKey[dict]()
 NOT_IMPLEMENTED = "not implemented"
@@ -53,6 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # rubric path -> Rubric; node id -> outcome per rubric; results per rubric
     config.stash[_STATE] = {
         "rubrics": {}, "links": {}, "results": {}, "mismatch": [], "ran": set(),
+        "unknown": [], "deselected": {},
     }
     default = config.getoption("--paper-rubric") or config.getini("paper_rubric")
     config.stash[_STATE]["default"] = _resolve(config, default) if default else None
@@ -83,37 +92,66 @@ def _rubric_path(item: pytest.Item) -> str | None:
     return item.config.stash[_STATE]["default"]
 
 
+def _links(item: pytest.Item) -> tuple[str, list[str]] | None:
+    """The item's rubric and the leaf ids its markers name that the rubric has."""
+    path = _rubric_path(item)
+    if path is None:
+        return None
+    ids = [i for m in item.iter_markers("paper") for i in m.args]
+    known = {leaf.id for leaf in _rubric(item.config, path).leaves}
+    return path, [i for i in ids if i in known]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Check every linked leaf exists; put the links in the item's reports."""
+    """Put each test's links in its reports; note markers naming a leaf the rubric lacks."""
     for item in items:
-        ids = [i for m in item.iter_markers("paper") for i in m.args]
-        path = _rubric_path(item)
-        if path is None:
+        found = _links(item)
+        if found is None:
             continue
-        rubric = _rubric(config, path)
-        known = {leaf.id for leaf in rubric.leaves}
-        for leaf_id in ids:
-            if leaf_id not in known:
-                raise pytest.UsageError(
-                    f"{item.nodeid}: @pytest.mark.paper names {leaf_id!r}, "
-                    f"which is not a leaf of {Path(path).name}"
-                )
+        path, ids = found
+        for leaf_id in [i for m in item.iter_markers("paper") for i in m.args]:
+            if leaf_id not in ids:
+                config.stash[_STATE]["unknown"].append(
+                    f"{item.nodeid}: @pytest.mark.paper names {leaf_id!r}, which is not a leaf "
+                    f"of {Path(path).name} (pruned?); the test ran, the link is ignored")
         item.user_properties.append(("paper_links", [path, ids]))
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """Deselected tests (``-k``, ``-m``): their leaves are *not run*, not *not implemented*."""
+    for item in items:
+        found = _links(item)
+        if found:
+            path, ids = found
+            item.config.stash[_STATE]["deselected"].setdefault(path, {})[item.nodeid] = ids
+
+
+def _runs(ours) -> float | list[float]:
+    """A number, or per-seed values (a list, tuple, array or tensor of them)."""
+    try:
+        return float(ours)
+    except TypeError:
+        return [float(v) for v in ours]
 
 
 @pytest.fixture
 def paper_result(request: pytest.FixtureRequest):
-    """Check our value for a result leaf against the paper's and record it.
+    """Check our value(s) for a result leaf against the paper's and record them.
 
-    ``paper_result(leaf_id, ours)`` fails the test when ``ours`` is outside
-    the leaf's tolerance, and returns ``ours``. With ``must_match=False`` it
-    only records ``ours``: for a known, reported difference, which the
-    scorecard then shows as *off* by how much, without failing the test.
+    ``paper_result(leaf_id, ours)`` fails the test when the number ``ours``
+    is outside the leaf's tolerance, and returns ``ours``. A leaf with no
+    tolerance yet records ``ours`` without judging it (*needs a tolerance*).
+    ``paper_result(leaf_id, values, baseline=None)`` with per-seed values
+    judges them by the leaf's ``criterion`` (`paper2code.scorecard.judge`),
+    fails the test unless the verdict reproduces the paper (consistent, the
+    expected direction, equivalent), and returns the `Verdict`. With
+    ``must_match=False`` nothing fails: for a known, reported difference,
+    which the scorecard then shows with its numbers.
     """
     item = request.node
     path = _rubric_path(item)
 
-    def check(leaf_id: str, ours: float, must_match: bool = True) -> float:
+    def check(leaf_id: str, ours, must_match: bool = True, *, baseline=None):
         if path is None:
             pytest.fail("paper_result needs a rubric: --paper-rubric, ini paper_rubric "
                         "or a paper_rubric marker", pytrace=False)
@@ -121,15 +159,35 @@ def paper_result(request: pytest.FixtureRequest):
             leaf = _rubric(item.config, path).leaf(leaf_id)
         except KeyError as err:
             pytest.fail(str(err.args[0]), pytrace=False)
-        if leaf.kind != "result" or leaf.value is None:
-            pytest.fail(f"{leaf_id} is not a result leaf with a value", pytrace=False)
-        ours = float(ours)
-        item.user_properties.append(("paper_result", [path, leaf_id, ours]))
-        ok, detail = leaf.compare(ours)
-        if must_match and not ok:
-            pytest.fail(f"{leaf_id}: ours {ours:.6g}, paper {leaf.value:.6g} ({leaf.where}): "
-                        f"{detail}", pytrace=False)
-        return ours
+        runs = _runs(ours)
+        if leaf.kind != "result" or (leaf.value is None and not leaf.criterion):
+            pytest.fail(f"{leaf_id} is not a result leaf with a value or criterion", pytrace=False)
+        if isinstance(runs, float):
+            if leaf.criterion or baseline is not None:
+                pytest.fail(f"{leaf_id}: its criterion ({leaf.criterion.get('test', 'none')}) judges "
+                            "per-seed values: pass a list, one per seed", pytrace=False)
+            item.user_properties.append(("paper_result", [path, leaf_id, runs]))
+            if leaf.tolerance:
+                ok, detail = leaf.compare(runs)
+                if must_match and not ok:
+                    pytest.fail(f"{leaf_id}: ours {runs:.6g}, paper {leaf.value:.6g} ({leaf.where}): "
+                                f"{detail}", pytrace=False)
+            return runs
+        if not leaf.criterion:
+            pytest.fail(f"{leaf_id}: per-seed values need a criterion in the rubric "
+                        "(e.g. criterion: {test: paper}), stated before the run", pytrace=False)
+        base = None if baseline is None else _runs(baseline)
+        if isinstance(base, float):
+            base = [base]
+        try:
+            verdict = judge(leaf, runs, base)
+        except ValueError as err:
+            pytest.fail(f"{leaf_id}: {err}", pytrace=False)
+        item.user_properties.append(("paper_result", [path, leaf_id, {"values": runs, "baseline": base}]))
+        if must_match and verdict.verdict != expected_verdict(leaf):
+            pytest.fail(f"{leaf_id}: {verdict.format(4)} (expected {expected_verdict(leaf)})",
+                        pytrace=False)
+        return verdict
 
     return check
 
@@ -158,6 +216,9 @@ def scorecards(config: pytest.Config) -> dict[str, Scorecard]:
     cards = {}
     for path, rubric in state["rubrics"].items():
         by_leaf: dict[str, dict[str, str]] = {}
+        for nodeid, ids in state["deselected"].get(path, {}).items():
+            for leaf_id in ids:
+                by_leaf.setdefault(leaf_id, {})[nodeid] = "not run"
         for nodeid, (ids, phases) in state["links"].get(path, {}).items():
             for leaf_id in ids:
                 by_leaf.setdefault(leaf_id, {})[nodeid] = _final(phases)
@@ -243,6 +304,8 @@ class _Recorder:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
+        for line in self.config.stash[_STATE]["unknown"]:
+            terminalreporter.write_line(f"paper2code: warning: {line}", yellow=True)
         mismatch = self.config.stash[_STATE]["mismatch"]
         if mismatch:
             terminalreporter.section("paper2code: scorecards differ from their recordings",
@@ -256,56 +319,3 @@ def _render(card: Scorecard, out: str) -> str:
     if out.endswith(".json"):
         return json.dumps(card.to_dict(), indent=1, ensure_ascii=False) + "\n"
     return card.render_markdown() if out.endswith(".md") else card.render_text()
-
-
-class _Grab:
-    """Handed to an in-process pytest run: keeps its scorecards."""
-
-    cards: dict[str, Scorecard] | None = None
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self.cards = scorecards(session.config)
-
-
-def run_report(rubric: str | None, markdown: bool, pytest_args: list[str]) -> int:
-    """The ``paper2code report`` command: run the linked tests, print the scorecard.
-
-    Returns 0, 1 when a linked test failed, 2 on bad input. pytest's own
-    output goes to stderr; stdout holds only the scorecard.
-    """
-    import contextlib
-    import io
-    import os
-    import sys
-
-    def error(message: str) -> int:
-        print(f"paper2code report: error: {message}", file=sys.stderr)
-        return 2
-
-    if rubric is None and Path("rubric.yaml").is_file():
-        rubric = "rubric.yaml"
-    if rubric is not None:
-        try:
-            load_rubric(rubric)  # a bad rubric: one line, before any test runs
-        except RubricError as err:
-            return error(str(err))
-    args = ["-q", "-p", "no:cacheprovider", *pytest_args]
-    if rubric is not None:
-        args += ["--paper-rubric", str(Path(rubric).resolve())]
-    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        args += ["-p", "paper2code.pytest_plugin"]
-    # pytest's output is held back, so that bad input gives one line only
-    grab, output, errors = _Grab(), io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(errors):
-        code = pytest.main(args, plugins=[grab])
-    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
-        lines = [ln.removeprefix("ERROR: ") for ln in errors.getvalue().splitlines() if ln.strip()]
-        return error(lines[0] if lines else f"pytest exited with code {int(code)}")
-    if not grab.cards:
-        return error("no rubric: pass --rubric PATH, add rubric.yaml, or mark the tests "
-                     "with paper_rubric")
-    sys.stderr.write(output.getvalue() + errors.getvalue())
-    for card in grab.cards.values():
-        print(card.render_markdown() if markdown else card.render_text(), end="")
-    return 1 if code == pytest.ExitCode.TESTS_FAILED else 0

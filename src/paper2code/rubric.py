@@ -1,57 +1,85 @@
-"""Reproduction rubrics and scorecards: each item of a paper traced to a test.
+"""Reproduction rubrics: each item of a paper, as a tree of gradable leaves.
 
 A **rubric** is a YAML file: ``paper:`` (``title``, ``arxiv``) and ``items:``,
-a tree. A node is a group ``{id, title, children}`` or a leaf::
+a tree. A node is a group ``{id, title, children}`` (with an optional
+``weight`` and ``category``) or a leaf::
 
     id: eq-1                  # eq-N, alg-N, hp-NAME, tab-N-ROW-COL, claim-...
     kind: implementation      # implementation | execution | result
     text: "the paper's words or value"
     where: "Section 3.2.1, Eq. (1)"
+    weight: 2                 # optional, default 1: among its siblings (PaperBench)
+    category: "Method Implementation"   # optional: PaperBench's fine-grained category
     value: 65.0e+6            # result leaves: the paper's number
-    tolerance: {rel: 0.05}    # with a value: {abs: x} and/or {rel: x}
+    spread: 1.0e+6            # optional: the paper's own ± for it
+    tolerance: {rel: 0.05}    # with a value: {abs: x} and/or {rel: x}, stated before the run
+    criterion: {test: paper, seeds: [0, 1, 2, 3, 4]}   # or a pre-registered comparison
     status: deviation         # optional: deviation | out-of-scope ...
     reason: "why"             # ... with the reason, required with a status
     code: "paper2code.nn.attention.scaled_dot_product_attention"  # optional
 
-Unknown keys are ignored. A **scorecard** joins the rubric with the outcomes
-of the tests linked to its leaves (``@pytest.mark.paper("eq-1")``, see
-`paper2code.pytest_plugin`) and gives each leaf one state (`STATES`). It is
-rendered as text or Markdown, and recorded as JSON (`Scorecard.to_dict`):
-the recording keeps the facts (tests, outcomes, our values), never the
-states, which are recomputed by `leaf_state` on every load.
+A ``criterion`` is a comparison fixed before the runs, judged by
+`paper2code.evaluation` on per-seed values: ``test: paper`` (our runs
+against the paper's value, `compare_to_paper`), ``paired`` (an arm against
+a baseline arm over the same seeds, `compare_arms`, with ``expect: higher``
+or ``lower``) or ``equivalence`` (`equivalence`, with a ``margin``); also
+``arms``, ``seeds``, ``metric``, ``confidence`` (default 0.95), ``margin``
+and ``changed`` (why it was changed after seeing data: the deviation log
+lists it). A result leaf with a value and neither a tolerance nor a
+criterion is valid: its scorecard row says it *needs a tolerance*.
+
+Unknown keys are ignored. The scorecard (`paper2code.scorecard`) joins a
+rubric with the outcomes of its tests; `paper2code.paperbench` converts to
+and from PaperBench's ``rubric.json`` and computes its weighted score.
 
 This is the idea of PaperBench (Starace et al., 2025, arXiv:2504.01848):
-a tree of leaves in three kinds, graded one by one. Differences from the
-paper: leaves are graded by tests, not by a judge model, and unweighted.
+a weighted tree of leaves in three kinds. Differences from the paper:
+leaves are graded by tests, not by a judge model.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+# Scorecard, Row, STATES and leaf_state live in paper2code.scorecard; importing
+# them from here still works (see __getattr__ at the end).
 __all__ = [
-    "KINDS", "STATES", "Leaf", "Rubric", "RubricError", "Scorecard",
-    "leaf_state", "load_rubric", "parse_rubric",
+    "KINDS", "TESTS", "Group", "Leaf", "Rubric", "RubricError", "load_rubric", "parse_rubric",
+    "tolerance_text",
 ]
 
 KINDS = ("implementation", "execution", "result")
 STATUSES = ("deviation", "out-of-scope")
-# Every state a leaf can be in; the first two are red.
-STATES = (
-    "failed", "off", "verified", "within tolerance", "deviation",
-    "implemented", "not run", "not implemented", "out of scope",
-)
+TESTS = ("paper", "paired", "equivalence")  # the tests a criterion can name
+_CRITERION_KEYS = {"test", "arms", "seeds", "metric", "expect", "margin", "confidence", "changed"}
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 
 class RubricError(ValueError):
     """A rubric that cannot be used; the message is one line for the user."""
+
+
+def tolerance_text(tolerance: dict, value: float) -> str:
+    """The tolerance in words: ``±1% (relative, ±0.009)``, ``±0.02 (absolute)``.
+
+    Examples:
+        >>> tolerance_text({"rel": 0.01}, 0.9)
+        '±1% (relative, ±0.009)'
+        >>> tolerance_text({"abs": 0.02, "rel": 0.01}, 0.9)
+        '±0.02 (absolute) + 1% (relative) = ±0.029'
+    """
+    a, r = tolerance.get("abs"), tolerance.get("rel")
+    bound = (a or 0.0) + (r or 0.0) * abs(value)
+    if r is None:
+        return f"±{a:.4g} (absolute)"
+    if a is None:
+        return f"±{100 * r:.4g}% (relative, ±{bound:.4g})"
+    return f"±{a:.4g} (absolute) + {100 * r:.4g}% (relative) = ±{bound:.4g}"
 
 
 @dataclass
@@ -68,6 +96,10 @@ class Leaf:
     status: str = ""
     reason: str = ""
     code: str = ""
+    weight: float = 1.0
+    category: str = ""
+    spread: float | None = None
+    criterion: dict = field(default_factory=dict)
 
     def compare(self, ours: float) -> tuple[bool, str]:
         """Whether ``ours`` is within tolerance of the paper's value, and by how much.
@@ -77,22 +109,41 @@ class Leaf:
         Examples:
             >>> Leaf("r", "result", "65M", "Table 3", value=65e6,
             ...      tolerance={"rel": 0.05}).compare(63e6)
-            (True, 'off by -2e+06 (-3.1%), tolerance ±3.25e+06')
+            (True, 'off by -2e+06 (-3.1%), tolerance ±5% (relative, ±3.25e+06)')
         """
         diff = ours - self.value
         bound = self.tolerance.get("abs", 0.0) + self.tolerance.get("rel", 0.0) * abs(self.value)
         rel = f" ({diff / self.value:+.1%})" if self.value else ""
-        return abs(diff) <= bound, f"off by {diff:+.4g}{rel}, tolerance ±{bound:.4g}"
+        return abs(diff) <= bound, f"off by {diff:+.4g}{rel}, tolerance {tolerance_text(self.tolerance, self.value)}"
+
+    @property
+    def needs_tolerance(self) -> bool:
+        """A result with the paper's value and no stated way to judge ours."""
+        return (self.kind == "result" and self.value is not None and not self.tolerance
+                and not self.criterion and self.status != "out-of-scope")
+
+
+@dataclass
+class Group:
+    """A group of the rubric's tree: its leaves and groups, with a weight."""
+
+    id: str
+    title: str
+    children: list[Group | Leaf] = field(default_factory=list)
+    weight: float = 1.0
+    category: str = ""
+    task_category: str = ""  # kept verbatim from a PaperBench rubric, where set on a parent
 
 
 @dataclass
 class Rubric:
-    """A validated rubric: the paper and its leaves in document order."""
+    """A validated rubric: the paper, its leaves in document order, and its tree."""
 
     title: str
     arxiv: str
     leaves: list[Leaf]
     source: str = ""
+    tree: list[Group | Leaf] = field(default_factory=list)
 
     def leaf(self, leaf_id: str) -> Leaf:
         """The leaf ``leaf_id``; `KeyError` with a readable message if absent."""
@@ -112,6 +163,68 @@ def _number(value, where: str) -> float:
     return number
 
 
+def _weight(node: dict, at: str) -> float:
+    if node.get("weight") is None:
+        return 1.0
+    weight = _number(node["weight"], f"{at}.weight")
+    if weight < 0:
+        raise RubricError(f"{at}.weight: must not be negative")
+    return weight
+
+
+def _criterion(raw, at: str, leaf: Leaf) -> dict:
+    """Validate a leaf's ``criterion``; the normalised mapping (confidence filled in)."""
+    at = f"{at}.criterion"
+    if not isinstance(raw, dict):
+        raise RubricError(f"{at}: expected a mapping with 'test: paper|paired|equivalence'")
+    unknown = sorted(set(raw) - _CRITERION_KEYS)
+    if unknown:
+        raise RubricError(f"{at}: unknown key {unknown[0]!r}; expected {', '.join(sorted(_CRITERION_KEYS))}")
+    test = raw.get("test")
+    if test not in TESTS:
+        raise RubricError(f"{at}.test: {test!r}; expected one of {', '.join(TESTS)}")
+    if leaf.kind != "result":
+        raise RubricError(f"{at}: only a result leaf has a criterion, not a {leaf.kind} leaf")
+    out: dict = {"test": test}
+    confidence = _number(raw.get("confidence", 0.95), f"{at}.confidence")
+    if not 0.5 < confidence < 1:
+        raise RubricError(f"{at}.confidence: {confidence:g} is not in (0.5, 1)")
+    out["confidence"] = confidence
+    if raw.get("margin") is not None:
+        out["margin"] = _number(raw["margin"], f"{at}.margin")
+        if out["margin"] <= 0:
+            raise RubricError(f"{at}.margin: must be positive")
+    elif test == "equivalence":
+        raise RubricError(f"{at}: an equivalence test needs a margin, stated before the runs")
+    if test == "paired":
+        if raw.get("expect") not in ("higher", "lower"):
+            raise RubricError(f"{at}.expect: {raw.get('expect')!r}; a paired test expects higher or lower")
+        out["expect"] = raw["expect"]
+    elif raw.get("expect") is not None:
+        raise RubricError(f"{at}.expect: only a paired test has an expected direction")
+    if test == "paper" and leaf.value is None:
+        raise RubricError(f"{at}: test paper compares with the paper's value, and the leaf has none")
+    if raw.get("seeds") is not None:
+        seeds = raw["seeds"]
+        if not isinstance(seeds, list) or len(seeds) < 2 or not all(
+                isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+            raise RubricError(f"{at}.seeds: expected a list of at least 2 integer seeds")
+        if len(set(seeds)) != len(seeds):
+            raise RubricError(f"{at}.seeds: a seed is listed twice")
+        out["seeds"] = list(seeds)
+    if raw.get("arms") is not None:
+        arms = raw["arms"]
+        if not isinstance(arms, list) or not 1 <= len(arms) <= 2 or not all(isinstance(a, str) for a in arms):
+            raise RubricError(f"{at}.arms: expected one or two names, ours first")
+        out["arms"] = list(arms)
+    for key in ("metric", "changed"):
+        if raw.get(key) is not None:
+            if not str(raw[key]).strip():
+                raise RubricError(f"{at}.{key}: empty")
+            out[key] = str(raw[key]).strip()
+    return out
+
+
 def _leaf(node: dict, at: str, group: str) -> Leaf:
     kind = node.get("kind")
     if kind not in KINDS:
@@ -120,26 +233,31 @@ def _leaf(node: dict, at: str, group: str) -> Leaf:
         if not isinstance(node.get(key), str | int | float) or not str(node[key]).strip():
             raise RubricError(f"{at} ({node['id']}): missing field {key!r}")
     leaf = Leaf(node["id"], kind, str(node["text"]).strip(), str(node["where"]), group,
-                code=str(node.get("code") or ""))
+                code=str(node.get("code") or ""), category=str(node.get("category") or ""))
+    at = f"{at} ({leaf.id})"
+    leaf.weight = _weight(node, at)
     if node.get("value") is not None:
-        leaf.value = _number(node["value"], f"{at} ({leaf.id}).value")
+        leaf.value = _number(node["value"], f"{at}.value")
+    if node.get("spread") is not None:
+        leaf.spread = _number(node["spread"], f"{at}.spread")
+        if leaf.spread < 0:
+            raise RubricError(f"{at}.spread: must not be negative")
     tol = node.get("tolerance")
-    graded = node.get("status") != "out-of-scope"
-    if kind == "result" and leaf.value is not None and tol is None and graded:
-        raise RubricError(f"{at} ({leaf.id}): a result leaf with a value needs a tolerance")
     if tol is not None:
         if not isinstance(tol, dict) or not tol or set(tol) - {"abs", "rel"}:
-            raise RubricError(f"{at} ({leaf.id}).tolerance: expected {{abs: x}} and/or {{rel: x}}")
-        leaf.tolerance = {k: _number(v, f"{at} ({leaf.id}).tolerance.{k}") for k, v in tol.items()}
+            raise RubricError(f"{at}.tolerance: expected {{abs: x}} and/or {{rel: x}}")
+        leaf.tolerance = {k: _number(v, f"{at}.tolerance.{k}") for k, v in tol.items()}
         if any(v < 0 for v in leaf.tolerance.values()):
-            raise RubricError(f"{at} ({leaf.id}).tolerance: must not be negative")
+            raise RubricError(f"{at}.tolerance: must not be negative")
+        if leaf.value is None:
+            raise RubricError(f"{at}.tolerance: a tolerance needs the paper's value")
+    if node.get("criterion") is not None:
+        leaf.criterion = _criterion(node["criterion"], at, leaf)
     if node.get("status") is not None:
         if node["status"] not in STATUSES:
-            raise RubricError(
-                f"{at} ({leaf.id}): unknown status {node['status']!r}; expected deviation or out-of-scope"
-            )
+            raise RubricError(f"{at}: unknown status {node['status']!r}; expected deviation or out-of-scope")
         if not str(node.get("reason") or "").strip():
-            raise RubricError(f"{at} ({leaf.id}): status {node['status']} needs a reason")
+            raise RubricError(f"{at}: status {node['status']} needs a reason")
         leaf.status, leaf.reason = node["status"], str(node["reason"]).strip()
     return leaf
 
@@ -154,7 +272,8 @@ def parse_rubric(data, source: str = "rubric") -> Rubric:
     leaves: list[Leaf] = []
     seen: set[str] = set()
 
-    def walk(nodes: list, at: str, group: str) -> None:
+    def walk(nodes: list, at: str, group: str) -> list[Group | Leaf]:
+        out: list[Group | Leaf] = []
         for i, node in enumerate(nodes):
             here = f"{at}[{i}]"
             if not isinstance(node, dict):
@@ -165,20 +284,28 @@ def parse_rubric(data, source: str = "rubric") -> Rubric:
             if node_id in seen:
                 raise RubricError(f"{source}: {here}: duplicate id {node_id!r}")
             seen.add(node_id)
-            if "children" in node:  # a group
-                if "kind" in node or not isinstance(node["children"], list):
-                    raise RubricError(f"{source}: {here} ({node_id}): a group has a list "
-                                      "'children' and no 'kind'")
-                title = str(node.get("title") or node_id)
-                walk(node["children"], f"{here}.children", f"{group} / {title}".lstrip(" /"))
-            else:
-                try:
-                    leaves.append(_leaf(node, here, group))
-                except RubricError as err:
-                    raise RubricError(f"{source}: {err}") from None
+            try:
+                if "children" in node:  # a group
+                    if "kind" in node or not isinstance(node["children"], list):
+                        raise RubricError(f"{here} ({node_id}): a group has a list "
+                                          "'children' and no 'kind'")
+                    title = str(node.get("title") or node_id)
+                    g = Group(node_id, title, weight=_weight(node, f"{here} ({node_id})"),
+                              category=str(node.get("category") or ""),
+                              task_category=str(node.get("task_category") or ""))
+                    g.children = walk(node["children"], f"{here}.children",
+                                      f"{group} / {title}".lstrip(" /"))
+                    out.append(g)
+                else:
+                    out.append(_leaf(node, here, group))
+                    leaves.append(out[-1])
+            except RubricError as err:
+                message = str(err)
+                raise RubricError(message if message.startswith(source) else f"{source}: {message}") from None
+        return out
 
-    walk(data["items"], "items", "")
-    return Rubric(str(paper["title"]).strip(), str(paper.get("arxiv") or ""), leaves, source)
+    tree = walk(data["items"], "items", "")
+    return Rubric(str(paper["title"]).strip(), str(paper.get("arxiv") or ""), leaves, source, tree)
 
 
 def load_rubric(path: str | Path) -> Rubric:
@@ -188,6 +315,8 @@ def load_rubric(path: str | Path) -> Rubric:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise RubricError(f"{path}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise RubricError(f"{path}: not a text file (UTF-8)") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark else ""
@@ -195,167 +324,10 @@ def load_rubric(path: str | Path) -> Rubric:
     return parse_rubric(data, str(path))
 
 
-# --8<-- [start:state]
-def leaf_state(
-    leaf: Leaf, outcomes: dict[str, str], ours: float | None
-) -> tuple[str, str]:
-    """The state of ``leaf`` and its detail, from its tests and our value.
+def __getattr__(name: str):
+    """``paper2code.rubric.Scorecard`` and friends, which live in `paper2code.scorecard`."""
+    if name in ("STATES", "Row", "Scorecard", "leaf_state"):
+        from paper2code import scorecard
 
-    Args:
-        leaf: The rubric's leaf.
-        outcomes: Node id -> ``passed``, ``failed``, ``skipped``,
-            ``not implemented`` (skipped with that reason) or ``not run``,
-            for every test linked to the leaf.
-        ours: Our value for a result leaf, recorded by the test; or None.
-    """
-    if leaf.status == "out-of-scope":
-        return "out of scope", leaf.reason
-    if any(o != "not implemented" for o in outcomes.values()):
-        # a stub beside a real test: the stub no longer counts
-        outcomes = {t: o for t, o in outcomes.items() if o != "not implemented"}
-    ran = [o for o in outcomes.values() if o in ("passed", "failed")]
-    if "failed" in ran:
-        n = ran.count("failed")
-        return "failed", f"{n} of {len(outcomes)} linked tests failed"
-    is_result = leaf.kind == "result" and leaf.value is not None
-    if is_result and ours is not None:
-        ok, detail = leaf.compare(ours)
-        if not ok:
-            return "off", f"ours {ours:.4g} vs paper {leaf.value:.4g}: {detail}"
-    if leaf.status == "deviation" and outcomes:
-        return "deviation", leaf.reason
-    if not outcomes or all(o == "not implemented" for o in outcomes.values()):
-        return "not implemented", ""
-    if len(ran) < len(outcomes):  # skipped, or deselected
-        state = "not run" if leaf.kind == "result" else "implemented"
-        return state, "linked tests did not all run"
-    if is_result:
-        if ours is None:
-            return "not run", "no value recorded by the tests"
-        gap = leaf.compare(ours)[1]
-        vs = f"ours {ours:.4g} vs paper {leaf.value:.4g}"
-        return "within tolerance", f"{vs}: {gap}"
-    return "verified", ""
-# --8<-- [end:state]
-
-
-@dataclass
-class Row:
-    """A leaf of a scorecard: the leaf, its tests and outcomes, our value, its state."""
-
-    leaf: Leaf
-    outcomes: dict[str, str]
-    ours: float | None = None
-
-    @property
-    def state(self) -> tuple[str, str]:
-        return leaf_state(self.leaf, self.outcomes, self.ours)
-
-
-@dataclass
-class Scorecard:
-    """A rubric graded by a test run."""
-
-    rubric: Rubric
-    rows: list[Row]
-
-    @classmethod
-    def build(cls, rubric: Rubric, links: dict[str, dict[str, str]],
-              results: dict[str, float] | None = None) -> Scorecard:
-        """``links``: leaf id -> {node id: outcome}; ``results``: leaf id -> ours."""
-        results = results or {}
-        return cls(rubric, [Row(leaf, dict(links.get(leaf.id, {})), results.get(leaf.id))
-                            for leaf in rubric.leaves])
-
-    def totals(self) -> dict[str, Counter]:
-        """For each kind, how many leaves are in each state."""
-        out: dict[str, Counter] = {kind: Counter() for kind in KINDS}
-        for row in self.rows:
-            out[row.leaf.kind][row.state[0]] += 1
-        return {kind: counts for kind, counts in out.items() if counts}
-
-    @property
-    def red(self) -> list[str]:
-        """Ids of the leaves that failed or are off."""
-        return [r.leaf.id for r in self.rows if r.state[0] in ("failed", "off")]
-
-    def to_dict(self) -> dict:
-        """The recording: the rubric's leaves and the facts of the run, not the states."""
-        leaves = []
-        for r in self.rows:
-            d = {k: v for k, v in vars(r.leaf).items() if v not in ("", None, {})}
-            leaves.append({**d, "tests": r.outcomes, **({"ours": r.ours} if r.ours is not None else {})})
-        return {"paper": {"title": self.rubric.title, "arxiv": self.rubric.arxiv}, "leaves": leaves}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Scorecard:
-        """Read a recording written by `to_dict`; the states are recomputed."""
-        rows = []
-        for d in data["leaves"]:
-            fields = {k: v for k, v in d.items() if k not in ("tests", "ours")}
-            rows.append(Row(Leaf(**fields), dict(d.get("tests", {})), d.get("ours")))
-        paper = data["paper"]
-        return cls(Rubric(paper["title"], paper.get("arxiv", ""), [r.leaf for r in rows]), rows)
-
-    def summary(self) -> str:
-        """The totals by kind, one line per kind."""
-        return "\n".join(self._totals_lines())
-
-    def _totals_lines(self) -> list[str]:
-        lines = []
-        for kind, counts in self.totals().items():
-            parts = ", ".join(f"{n} {s}" for s in STATES for n in [counts[s]] if n)
-            n = sum(counts.values())
-            lines.append(f"{kind}: {n} {'leaf' if n == 1 else 'leaves'} — {parts}")
-        return lines
-
-    def render_text(self) -> str:
-        """The scorecard as plain text, one line per leaf, then the totals."""
-        paper = self.rubric.title + (f" (arXiv {self.rubric.arxiv})" if self.rubric.arxiv else "")
-        out = [f"Scorecard: {paper}"]
-        width = max([len(r.leaf.id) for r in self.rows] + [4])
-        for r in self.rows:
-            state, detail = r.state
-            tests = f"{len(r.outcomes)} test{'s' * (len(r.outcomes) != 1)}"
-            line = f"{r.leaf.id:<{width}}  {r.leaf.kind:<14}  {state:<16}  {tests:<8}"
-            out.append((line + (f"  {detail}" if detail else "")).rstrip())
-        return "\n".join(out + ["", *self._totals_lines()]) + "\n"
-
-    def render_markdown(self) -> str:
-        """The scorecard as a Markdown table, then the totals and the deviation log."""
-        out = ["| Item | The paper | Code | Tests | State |", "|---|---|---|---|---|"]
-        for r in self.rows:
-            state, detail = r.state
-            mark = {"failed": "❌ ", "off": "❌ ", "verified": "✅ ", "within tolerance": "✅ "}
-            cell = f"{mark.get(state, '')}**{state}**" + (f": {_cell(detail)}" if detail else "")
-            tests = "<br>".join(f"`{_short(t)}`" for t in r.outcomes) or "—"
-            code = f"`{r.leaf.code}`" if r.leaf.code else "—"
-            paper = f"{_cell(r.leaf.text)} ({_cell(r.leaf.where)})"
-            out.append(f"| `{r.leaf.id}` | {paper} | {code} | {tests} | {cell} |")
-        out += ["", *(f"- {line}" for line in self._totals_lines())]
-        return "\n".join(out) + "\n"
-
-    def render_deviations(self) -> str:
-        """The deviation log as Markdown: paper -> code -> test -> status, with the reason."""
-        rows = [r for r in self.rows if r.leaf.status]
-        if not rows:
-            return "No leaf is marked as a deviation or out of scope.\n"
-        out = ["| Item | The paper | Our code | Test | Status |", "|---|---|---|---|---|"]
-        for r in rows:
-            state, detail = r.state
-            code = f"`{r.leaf.code}`" if r.leaf.code else "—"
-            tests = "<br>".join(f"`{_short(t)}`" for t in r.outcomes) or "—"
-            status = f"**{state}**: {_cell(r.leaf.reason if state != 'failed' else detail)}"
-            out.append(f"| `{r.leaf.id}` | {_cell(r.leaf.text)} ({_cell(r.leaf.where)}) | {code} | {tests} | {status} |")
-        return "\n".join(out) + "\n"
-
-
-def _cell(text: str) -> str:
-    """One Markdown table cell: pipes and brackets escaped (``S[π](s)`` is not a link)."""
-    text = str(text).replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
-    return " ".join(text.split())
-
-
-def _short(nodeid: str) -> str:
-    """``tests/x/test_a.py::test_b[1]`` -> ``test_a.py::test_b[1]``."""
-    return nodeid.rsplit("/", 1)[-1]
+        return getattr(scorecard, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,193 @@
+"""Pre-registered criteria on result leaves: validation, the fixture's verdicts, the scorecard rows."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from paper2code.rubric import Leaf, RubricError, parse_rubric
+from paper2code.scorecard import Scorecard, leaf_state
+
+RUBRIC = """\
+paper: {title: Criteria, arxiv: ""}
+items:
+  - {id: res-acc, kind: result, text: "accuracy 0.90", where: "Table 1", value: 0.9,
+     criterion: {test: paper, seeds: [0, 1, 2, 3, 4], metric: "test accuracy"}}
+  - {id: res-clip, kind: result, text: "clipping beats no clipping", where: "Table 1",
+     criterion: {test: paired, arms: [clip, no clip], expect: higher, seeds: [0, 1, 2, 3, 4],
+                 changed: "seeds 3 and 4 added after the pilot"}}
+  - {id: res-same, kind: result, text: "both variances give similar results", where: "Sec. 4",
+     criterion: {test: equivalence, margin: 0.05}}
+  - {id: res-count, kind: result, text: "6 layers", where: "Table 3", value: 6}
+"""
+ACC = [0.90, 0.91, 0.89, 0.92, 0.88]
+CLIP, NOCLIP = [0.82, 0.80, 0.85, 0.79, 0.84], [0.70, 0.71, 0.69, 0.75, 0.72]
+TESTS = f"""\
+import pytest
+
+@pytest.mark.paper("res-acc")
+def test_acc(paper_result):
+    paper_result("res-acc", ACC)
+
+def test_clip(paper_result):
+    paper_result("res-clip", {CLIP}, baseline={NOCLIP})
+
+def test_same(paper_result):
+    paper_result("res-same", [0.50, 0.51, 0.49, 0.50, 0.52], baseline=[0.50, 0.50, 0.50, 0.51, 0.51])
+
+def test_count(paper_result):
+    paper_result("res-count", 6)
+"""
+QUICK = ("-p", "no:unraisableexception", "-p", "no:randomly", "-p", "no:cacheprovider",
+         "--import-mode=importlib")
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_test_files():
+    yield
+    sys.modules.pop("test_crit", None)
+
+
+def run(tmp_path: Path, tests: str, *args: str, rubric: str = RUBRIC) -> tuple[int, Scorecard]:
+    (tmp_path / "rubric.yaml").write_text(rubric)
+    (tmp_path / "test_crit.py").write_text(tests)
+    (tmp_path / "pytest.ini").write_text("[pytest]\npaper_rubric = rubric.yaml\n")
+    out = tmp_path / "card.json"
+    sys.modules.pop("test_crit", None)
+    code = pytest.main([str(tmp_path / "test_crit.py"), "-q", *QUICK, "--rootdir", str(tmp_path),
+                        "-c", str(tmp_path / "pytest.ini"), "--paper-scorecard", str(out), *args])
+    return code, Scorecard.from_dict(json.loads(out.read_text())) if out.exists() else None
+
+
+def rows(card: Scorecard) -> dict[str, tuple[str, str]]:
+    return {r.leaf.id: r.state for r in card.rows}
+
+
+def test_each_criterion_gives_its_verdict_and_the_row_shows_n_interval_criterion(tmp_path):
+    code, card = run(tmp_path, TESTS.replace("ACC", str(ACC)))
+    assert code == 0
+    state = rows(card)
+    assert state["res-acc"] == (
+        "consistent", "n=5, mean 0.9 ± 0.048 (95% prediction interval): consistent; criterion: the paper's 0.9 "
+        "inside the 95% prediction interval [our runs vs the paper's value, test accuracy, "
+        "seeds [0, 1, 2, 3, 4]]")
+    assert state["res-clip"][0] == "consistent"
+    assert state["res-clip"][1].startswith("n=5, difference 0.106 ± 0.") and ": higher;" in state["res-clip"][1]
+    assert "clip vs no clip, expect higher" in state["res-clip"][1]
+    assert state["res-same"][0] == "consistent" and "equivalent; criterion: the 90% interval" in state["res-same"][1]
+    assert state["res-count"] == ("needs a tolerance", "ours 6 vs paper 6; no tolerance stated")
+    text = card.render_text()
+    assert "res-count" in text.splitlines()[-1] and "without a tolerance or criterion" in text
+
+
+def test_a_verdict_other_than_the_expected_one_fails_the_test_unless_must_match_is_false(tmp_path):
+    far = [0.80, 0.81, 0.79, 0.82, 0.78]
+    code, card = run(tmp_path, TESTS.replace("ACC", str(far)))
+    assert code == 1
+    assert rows(card)["res-acc"][0] == "failed"
+    assert "n=5, mean 0.8 ± 0.048" in rows(card)["res-acc"][1] and ": differs;" in rows(card)["res-acc"][1]
+    code, card = run(tmp_path, TESTS.replace("ACC", f"{far}, must_match=False"))
+    assert code == 0 and rows(card)["res-acc"][0] == "off"
+    # the paired arm the other way round: lower, against the claim
+    swapped = TESTS.replace("ACC", str(ACC)).replace(f"{CLIP}, baseline={NOCLIP}",
+                                                       f"{NOCLIP}, baseline={CLIP}")
+    code, card = run(tmp_path, swapped)
+    assert code == 1 and ": lower;" in rows(card)["res-clip"][1]
+
+
+def test_the_runs_must_fit_the_criterion(tmp_path, capsys):
+    tests = TESTS.replace("ACC", "[0.9, 0.91, 0.89]")  # 3 values, 5 pre-registered seeds
+    tests += '\ndef test_float(paper_result):\n    paper_result("res-acc", 0.9)\n'
+    tests += '\ndef test_no_base(paper_result):\n    paper_result("res-clip", [1.0, 2.0, 3.0, 4.0, 5.0])\n'
+    code, _ = run(tmp_path, tests, "-rf")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "res-acc: 3 values, but the criterion lists 5 seeds [0, 1, 2, 3, 4]" in out
+    assert "res-acc: its criterion (paper) judges per-seed values: pass a list" in out
+    assert "res-clip: a paired criterion needs the baseline arm" in out
+
+
+def test_a_changed_criterion_is_in_the_deviation_log(tmp_path):
+    _, card = run(tmp_path, TESTS.replace("ACC", str(ACC)))
+    log = card.render_deviations()
+    assert "`res-clip`" in log and "**criterion changed after seeing data**: seeds 3 and 4 added" in log
+
+
+BASE = {"id": "r", "kind": "result", "text": "t", "where": "w", "value": 1.0}
+
+
+@pytest.mark.parametrize("criterion, message", [
+    ({"test": "t-test"}, "criterion.test: 't-test'; expected one of paper, paired, equivalence"),
+    ({"test": "equivalence"}, "an equivalence test needs a margin"),
+    ({"test": "paired"}, "a paired test expects higher or lower"),
+    ({"test": "paper", "expect": "higher"}, "only a paired test has an expected direction"),
+    ({"test": "paper", "seeds": [0]}, "expected a list of at least 2 integer seeds"),
+    ({"test": "paper", "seeds": [0, 0]}, "a seed is listed twice"),
+    ({"test": "paper", "arms": "clip"}, "expected one or two names"),
+    ({"test": "paper", "confidance": 0.9}, "unknown key 'confidance'"),
+    ({"test": "paper", "confidence": 95}, "confidence: 95 is not in (0.5, 1)"),
+    ({"test": "paper", "margin": 0}, "margin: must be positive"),
+])
+def test_bad_criteria_give_one_clear_error(criterion, message):
+    with pytest.raises(RubricError) as err:
+        parse_rubric({"paper": {"title": "T"}, "items": [{**BASE, "criterion": criterion}]})
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_criterion_belongs_to_a_result_and_test_paper_needs_the_value():
+    leaf = {**BASE, "kind": "implementation", "criterion": {"test": "paper"}}
+    with pytest.raises(RubricError, match="only a result leaf has a criterion"):
+        parse_rubric({"paper": {"title": "T"}, "items": [leaf]})
+    leaf = {**BASE, "criterion": {"test": "paper"}}
+    del leaf["value"]
+    with pytest.raises(RubricError, match="test paper compares with the paper's value"):
+        parse_rubric({"paper": {"title": "T"}, "items": [leaf]})
+
+
+def test_weight_category_spread_are_kept():
+    rubric = parse_rubric({"paper": {"title": "T"}, "items": [
+        {"id": "g", "title": "G", "weight": 3, "children": [
+            {**BASE, "weight": 2, "category": "Method Implementation", "spread": 0.03}]}]})
+    leaf = rubric.leaf("r")
+    assert (leaf.weight, leaf.category, leaf.spread, rubric.tree[0].weight) == (2.0, "Method Implementation", 0.03, 3.0)
+    assert leaf.needs_tolerance
+
+
+def test_states_stubs_deviations_and_a_failed_result_with_its_numbers():
+    dev = Leaf("eq-3", "implementation", "w", "Eq. 3", status="deviation", reason="float64")
+    assert leaf_state(dev, {"stub": "not implemented"}, None)[0] == "not implemented"
+    assert leaf_state(dev, {"t": "passed", "stub": "not implemented"}, None)[0] == "deviation"
+    assert leaf_state(dev, {"t": "not run"}, None) == ("not run", "linked tests deselected")
+    rel = Leaf("r", "result", "0.9", "T1", value=0.9, tolerance={"rel": 0.01})
+    assert leaf_state(rel, {"t": "failed"}, 0.85) == (
+        "failed", "1 of 1 linked tests failed; ours 0.85 vs paper 0.9: off by -0.05 (-5.6%), "
+        "tolerance ±1% (relative, ±0.009)")
+
+
+def test_a_deselected_test_leaves_its_leaf_not_run(tmp_path):
+    code, card = run(tmp_path, TESTS.replace("ACC", str(ACC)), "-k", "not test_acc")
+    assert code == 0 and rows(card)["res-acc"] == ("not run", "linked tests deselected")
+    assert [r.tests for r in card.rows if r.leaf.id == "res-acc"] == [["test_crit.py::test_acc"]]
+
+
+def test_report_without_pytest_says_so_in_one_line(monkeypatch, capsys):
+    from paper2code.cli import main
+
+    monkeypatch.setitem(sys.modules, "pytest", None)  # as in an environment without it
+    assert main(["report"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "pytest is not installed" in captured.err and "uv add --dev pytest" in captured.err
+
+
+def test_the_markdown_row_names_the_code_and_counts_no_stub():
+    leaf = Leaf("eq-1", "implementation", "y = 2x", "Eq. (1)", code="pkg.mod.fn")
+    card = Scorecard(parse_rubric({"paper": {"title": "T"}, "items": []}), [])
+    from paper2code.scorecard import Row
+
+    card.rows = [Row(leaf, {"tests/t.py::test_a": "passed", "tests/t.py::stub": "not implemented"})]
+    md = card.render_markdown()
+    assert "| `eq-1` | y = 2x (Eq. (1)) | `pkg.mod.fn` | `t.py::test_a` | ✅ **verified** |" in md
