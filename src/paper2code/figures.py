@@ -347,7 +347,7 @@ def resnet_degradation():
         ax.set(xlabel="SGD step", title=f"{kind} nets", ylim=(0, None))
         ax.legend(fontsize=8)
     axes[0].set_ylabel("training error (band: min–max)")
-    fig.suptitle("Digits: deeper plain nets train worse; residual nets do not")
+    fig.suptitle("Digits: the deeper plain net trains worse; the deeper residual net trains about as well, not better")
     fig.tight_layout()
     return fig
 

@@ -393,3 +393,19 @@ def test_rubric_is_well_formed_and_every_marker_names_one_of_its_leaves():
     assert marked - leaves.keys() == set()
     untested = {i for i, leaf in leaves.items() if leaf.get("status") != "out-of-scope"} - marked
     assert untested == set()
+
+
+def test_no_import_circle_between_ppo_and_reinforce():
+    # The shared CartPole helpers live in cartpole.py: reinforce.py and cartpole.py
+    # import nothing from ppo.py, so ppo.py can import reinforce at module level.
+    import ast
+
+    import paper2code.case_studies as pkg
+
+    folder = Path(pkg.__file__).parent
+    for name in ("reinforce.py", "cartpole.py"):
+        tree = ast.parse((folder / name).read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                     for a in node.names}
+        assert not {m for m in imported if m and m.split(".")[-1].startswith("ppo")}, name
