@@ -73,7 +73,7 @@ def test_numbers_the_schedule_implies(paper_result):
 
 @pytest.mark.paper("eq-4", "conv-index")
 def test_closed_form_matches_iterating_the_chain():
-    # Eq. 4 against T steps of Eq. 2, from a fixed x_0, n = 20,000 chains; mean and
+    # Eq. 4 against T steps of Eq. 2, from a fixed x_0, n = 8,000 chains of 4; mean and
     # variance within 5 standard errors.
     x0 = torch.tensor([-1.0, -0.3, 0.4, 1.0], dtype=torch.float64)
     n, g = 8000, torch.Generator().manual_seed(0)  # 32,000 values: one thread

@@ -13,9 +13,9 @@ from paper2code.case_studies.resnet import (
     DegradationConfig,
     PerPixelMean,
     count_macs,
-    degradation_summary,
     digits_data,
     evaluate,
+    final_error,
     shift,
     train_one,
 )
@@ -132,28 +132,30 @@ def test_recording_is_of_the_current_configuration_and_budget():
     cpu = sum(run["cpu_seconds"] for runs in RECORD["runs"].values() for run in runs.values())
     assert cpu / RECORD["workers"] <= 10 * 60
     assert RECORD["workers"] <= 2
-    assert len(cfg.seeds) >= 3
+    assert len(cfg.seeds) >= 5
     # Section 3.4 (momentum, weight decay, initial rate); batch 128 of Section 4.2
     assert (cfg.momentum, cfg.weight_decay, cfg.lr, cfg.batch_size) == (0.9, 1e-4, 0.1, 128)
 
 
-@pytest.mark.paper("claim-degradation", "claim-residual-no-degradation")
-def test_recorded_runs_show_degradation_and_its_removal_in_every_seed():
-    summary = degradation_summary(RECORD)
-    n_seeds = len(RECORD["config"]["seeds"])
-    plain_gap, residual_gap, plain_vs_res = summary.values()
-    # deeper plain net: higher final training error, by ≥ 0.05 in every seed
-    assert plain_gap[2] == n_seeds and plain_gap[0] - 2 * plain_gap[1] > 0
-    assert min(_gaps("plain")) >= 0.05
-    # deeper residual net: not worse by more than 0.02 on average (the page's
-    # criterion; a first draft said 0.01, loosened after a one-seed pilot run)
-    assert residual_gap[0] <= 0.02
-    # at the greater depth, residual beats plain in every seed
-    assert plain_vs_res[2] == n_seeds
+@pytest.mark.paper("claim-degradation", "claim-residual-no-degradation",
+                   "claim-residual-beats-plain")
+def test_recorded_runs_compared_seed_by_seed_by_the_criteria_stated_before(paper_result):
+    # The rubric's criteria (paired over the same seeds, 95%): plain-32 above plain-8
+    # (the degradation), plain-32 above residual-32, and the paper's direction for the
+    # residual nets, residual-32 *below* residual-8, which these runs do not show.
+    err = {name: [final_error(run) for run in runs.values()]
+           for name, runs in RECORD["runs"].items()}
+    assert len(RECORD["config"]["seeds"]) >= 5
+    assert min(_gaps("plain")) >= 0.05  # the degradation is large in every seed
+    paper_result("claim-degradation", err["plain-32"], baseline=err["plain-8"])
+    paper_result("claim-residual-beats-plain", err["plain-32"], baseline=err["residual-32"])
+    residual = paper_result("claim-residual-no-degradation", err["residual-32"],
+                            baseline=err["residual-8"], must_match=False)
+    assert residual.verdict == "cannot tell"  # reported on the page: not reproduced
 
 
 def _gaps(kind: str) -> list[float]:
-    from paper2code.case_studies.resnet import final_error, run_name
+    from paper2code.case_studies.resnet import run_name
 
     n_small, n_big = RECORD["config"]["depths"]
     deep, shallow = (RECORD["runs"][run_name(n, kind == "residual")] for n in (n_big, n_small))
@@ -177,6 +179,15 @@ def test_a_prefix_of_the_recorded_runs_is_reproduced(residual, deep):
     fresh = train_one(cfg, n, residual, seed=0, stop=steps)
     recorded = RECORD["runs"][f"{'residual' if residual else 'plain'}-{6 * n + 2}"]["0"]
     assert fresh["loss"] == pytest.approx(recorded["loss"][:steps], rel=LOSS_REL_TOL)
+
+
+@pytest.mark.paper("hp-learning-rate")
+def test_learning_rate_is_divided_by_10_at_half_and_three_quarters_of_the_steps():
+    # A run of 8 steps: 0.1 for steps 1-4, 0.01 for 5-6, 0.001 for 7-8. Stopped
+    # after 7 (a prefix, as the suite re-runs), it keeps the 8-step schedule.
+    cfg = DegradationConfig(depths=(1, 1), width=2, steps=8, eval_every=100, seeds=(0,))
+    lr = train_one(cfg, 1, True, seed=0, stop=7)["lr"]
+    assert lr == pytest.approx([0.1] * 4 + [0.01] * 2 + [0.001], rel=1e-12)
 
 
 def test_tiny_configuration_trains():

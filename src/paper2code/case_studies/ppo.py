@@ -7,43 +7,46 @@ Implements the probability ratio $r_t(\theta)$ (Eq. 6), the clipped surrogate
 objective $L^{CLIP}$ (Eq. 7), the squared-error value loss $L^{VF}$ (Eq. 9),
 truncated generalized advantage estimation (Eq. 11-12) and Algorithm 1 (PPO,
 actor-critic style) with the MuJoCo hyperparameters of Table 3. The baseline,
-REINFORCE, is in ``paper2code.case_studies.reinforce``; ``--full`` runs both.
+REINFORCE, is in ``paper2code.case_studies.reinforce``.
+
+Also the two comparison arms of Table 1 (Section 6.1): no clipping
+(``clip_eps=1e9``, all else equal) and the adaptive KL penalty of Section 4
+(Eq. 8, ``kl_target``).
 
 Differences from the paper: CartPole-v1 (two discrete actions, a categorical
 policy) instead of MuJoCo (a Gaussian policy); 8 actors of 256 steps instead
-of 1 actor of 2,048 (the same 2,048 samples per iteration); 200,000 steps
+of 1 actor of 2,048 (the same 2,048 samples per iteration); 100,352 steps
 instead of 10^6. Everything else in Table 3 is used as printed.
 
-    uv run python -m paper2code.case_studies.ppo --full      # minutes; records
-    uv run python -m paper2code.case_studies.ppo --dry-run   # seconds
+The experiment (the arms, seeds and full run) is in ``ppo_experiment``.
 """
 
 from __future__ import annotations
 
-import argparse
-import functools
-import json
-import multiprocessing
-import os
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-__all__ = [
-    "PPOConfig", "clipped_surrogate", "evaluate", "gae", "mlp", "ppo_loss",
-    "record_evaluation", "sample", "single_threaded", "solved_at", "train_ppo",
-]
+from paper2code.case_studies.cartpole import (
+    ENV_ID,
+    SOLVED,
+    evaluate,
+    mlp,
+    record_evaluation,
+    sample,
+    single_threaded,
+    solved_at,
+)
 
-RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "ppo_cartpole.json"
-ENV_ID = "CartPole-v1"  # 4 observations, 2 actions, reward 1 per step, 500 steps
-SOLVED = 475.0  # CartPole-v1's registered reward threshold
+__all__ = [
+    "ENV_ID", "SOLVED", "PPOConfig", "clipped_surrogate", "evaluate", "gae", "kl_penalty_loss",
+    "mlp", "ppo_loss", "record_evaluation", "rollout", "sample", "single_threaded", "solved_at",
+    "train_ppo", "update_beta",
+]
 
 
 # --8<-- [start:config]
@@ -57,6 +60,8 @@ class PPOConfig:
     gamma: float = 0.99  # γ, discount (Table 3)
     lam: float = 0.95  # λ, GAE parameter (Table 3)
     clip_eps: float = 0.2  # ε, the best in Table 1 (Section 6.1)
+    kl_target: float | None = None  # d_targ: the KL penalty (Eq. 8), no clip
+    kl_beta: float = 1.0  # β's first value ("not important", Section 4)
     vf_coef: float = 1.0  # c1 (Eq. 9); moot: no shared parameters
     hidden: int = 64  # two tanh layers of 64 units (Section 6.1)
     total_steps: int = 100_000  # env steps; the paper runs 10^6
@@ -163,62 +168,90 @@ def ppo_loss(
 # --8<-- [end:loss]
 
 
-# --8<-- [start:nets]
-def mlp(n_in: int, n_out: int, hidden: int = 64) -> nn.Sequential:
-    """Two tanh hidden layers, as the paper's MuJoCo networks (Section 6.1)."""
-    return nn.Sequential(
-        nn.Linear(n_in, hidden), nn.Tanh(),
-        nn.Linear(hidden, hidden), nn.Tanh(),
-        nn.Linear(hidden, n_out),
-    )
+# --8<-- [start:kl]
+def kl_penalty_loss(
+    logits: Tensor,
+    actions: Tensor,
+    log_probs_old: Tensor,
+    advantage: Tensor,
+    value: Tensor,
+    value_target: Tensor,
+    beta: float,
+    vf_coef: float,
+) -> Tensor:
+    r"""The minibatch loss $-L^{KLPEN} + c_1 L^{VF}$ (Eq. 8), Table 1's KL arm.
+
+    Args:
+        logits: ``(B, A)`` policy outputs.
+        actions: ``(B,)`` the actions taken.
+        log_probs_old: ``(B, A)`` $\log\pi_{\theta_{old}}(\cdot|s_t)$, all actions.
+        advantage: ``(B,)`` $\hat A_t$, normalised here as in ``ppo_loss``.
+        value: ``(B,)``; value_target: ``(B,)``.
+        beta: $\beta$, the penalty coefficient.
+        vf_coef: $c_1$.
+    """
+    log_pi = torch.log_softmax(logits, -1)  # (B, A)
+    log_prob = log_pi.gather(-1, actions[:, None])[:, 0]
+    log_prob_old = log_probs_old.gather(-1, actions[:, None])[:, 0]
+    advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-8)
+    ratio = torch.exp(log_prob - log_prob_old)  # r_t(θ), Eq. (6)
+    # KL[π_θold(·|s_t), π_θ(·|s_t)], a sum over the actions
+    kl = (log_probs_old.exp() * (log_probs_old - log_pi)).sum(-1)
+    # L^KLPEN = Ê_t[r_t Â_t − β KL]   (Eq. 8)
+    objective = (ratio * advantage - beta * kl).mean()
+    return -objective + vf_coef * (value - value_target).pow(2).mean()
 
 
-def sample(logits: Tensor, generator: torch.Generator) -> Tensor:
-    """Draw one action per row of ``(B, A)`` logits, from ``generator`` only."""
-    cdf = torch.softmax(logits, -1).cumsum(-1)  # (B, A)
-    u = torch.rand(logits.shape[0], 1, generator=generator)  # (B, 1)
-    return (u > cdf).sum(-1).clamp(max=logits.shape[-1] - 1)  # (B,)
+def update_beta(beta: float, d: float, d_targ: float) -> float:
+    """Section 4, after each policy update: halve β below d_targ/1.5, double it above 1.5·d_targ."""
+    if d < d_targ / 1.5:
+        return beta / 2
+    if d > d_targ * 1.5:
+        return beta * 2
+    return beta
+# --8<-- [end:kl]
 
 
-def evaluate(policy: nn.Module, episodes: int, seed: int) -> list[float]:
-    """Returns of ``episodes`` fresh episodes of the stochastic policy."""
-    env = gym.make_vec(ENV_ID, num_envs=episodes,
-                       vectorization_mode="vector_entry_point")
-    obs, _ = env.reset(seed=seed)
-    g = torch.Generator().manual_seed(seed)
-    returns, alive = np.zeros(episodes), np.ones(episodes, dtype=bool)
-    while alive.any():  # each actor's first episode only
+# --8<-- [start:rollout]
+def rollout(envs: list, obs: np.ndarray, policy: nn.Module, T: int,
+            g: torch.Generator, running: np.ndarray) -> dict:
+    """Run π_θold for ``T`` steps in each of the ``N`` envs, resetting those that end.
+
+    ``obs`` ``(N, d)``, the observations to start from, is overwritten with the
+    next segment's; ``running`` ``(N,)`` with each actor's return so far.
+    Returns ``(T, N, ...)`` arrays: ``states``, ``next_states`` (s_{t+1},
+    the episode's final observation where it ended, before the reset),
+    ``actions``, ``log_probs`` (all actions, ``(T, N, A)``), ``rewards``,
+    ``terminated``, ``truncated``; and ``ended``: ``(t, return)`` of each
+    episode that ended, in order.
+    """
+    N = len(envs)
+    states = np.zeros((T, *obs.shape), np.float32)
+    next_states = np.zeros((T, *obs.shape), np.float32)  # s_{t+1}, before resets
+    rewards, terminated, truncated = np.zeros((3, T, N), np.float32)
+    actions = torch.zeros(T, N, dtype=torch.long)
+    log_probs, ended = [], []
+    for t in range(T):
+        states[t] = obs
         with torch.no_grad():
-            action = sample(policy(torch.as_tensor(obs)), g)
-        obs, reward, terminated, truncated, _ = env.step(action.numpy())
-        returns += reward * alive
-        alive &= ~(terminated | truncated)
-    env.close()
-    return returns.tolist()
-# --8<-- [end:nets]
-
-
-def single_threaded(train: Callable[..., dict]) -> Callable[..., dict]:
-    """Run ``train`` with one torch thread (tiny networks), then restore the count."""
-    @functools.wraps(train)
-    def wrapper(*args, **kwargs) -> dict:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return train(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
-
-    return wrapper
-
-
-def record_evaluation(log: dict, policy: nn.Module, steps: int, cfg, progress: bool) -> None:
-    """Evaluate ``policy`` on ``cfg.eval_episodes`` episodes; append to ``log``."""
-    returns = evaluate(policy, cfg.eval_episodes, seed=10_000 + cfg.seed)
-    log["eval_steps"].append(steps)
-    log["eval_return"].append(round(float(np.mean(returns)), 2))
-    if progress:
-        print(f"  step {steps:>7}  mean return {log['eval_return'][-1]:6.1f}", flush=True)
+            logits = policy(torch.from_numpy(obs))  # (N, A)
+        actions[t] = sample(logits, g)
+        log_probs.append(torch.log_softmax(logits, -1))  # (N, A)
+        for i, a in enumerate(actions[t].tolist()):
+            o, r, term, trunc, _ = envs[i].step(a)
+            next_states[t, i] = o  # the final state if the episode ended
+            rewards[t, i] = r
+            terminated[t, i], truncated[t, i] = term, trunc
+            running[i] += r
+            if term or trunc:  # the episode is over: start another
+                ended.append((t, running[i]))
+                running[i] = 0.0
+                o, _ = envs[i].reset()
+            obs[i] = o
+    return dict(states=states, next_states=next_states, actions=actions,
+                log_probs=torch.stack(log_probs), rewards=rewards,
+                terminated=terminated, truncated=truncated, ended=ended)
+# --8<-- [end:rollout]
 
 
 # --8<-- [start:ppo]
@@ -237,51 +270,42 @@ def train_ppo(cfg: PPOConfig, progress: bool = False) -> dict:
     running = np.zeros(cfg.n_envs)  # return of each actor's current episode
     steps, start, cpu = 0, time.perf_counter(), time.process_time()
     record_evaluation(log, policy, steps, cfg, progress)
+    beta = cfg.kl_beta  # the KL arm's penalty coefficient
     while steps < cfg.total_steps:
         T, N = cfg.horizon, cfg.n_envs
-        states = np.zeros((T, N, 4), np.float32)
-        next_states = np.zeros((T, N, 4), np.float32)  # s_{t+1}, before resets
-        rewards, terminated, truncated = np.zeros((3, T, N), np.float32)
-        actions = torch.zeros(T, N, dtype=torch.long)
-        log_prob_old = torch.zeros(T, N)
-        for t in range(T):  # run the policy π_θold for T timesteps
-            states[t] = obs
-            with torch.no_grad():
-                logits = policy(torch.from_numpy(obs))  # (N, 2)
-            actions[t] = sample(logits, g)
-            log_prob = torch.log_softmax(logits, -1)  # (N, 2)
-            log_prob_old[t] = log_prob[torch.arange(N), actions[t]]
-            for i, a in enumerate(actions[t].tolist()):
-                o, r, term, trunc, _ = envs[i].step(a)
-                next_states[t, i] = o  # the final state if the episode ended
-                rewards[t, i] = r
-                terminated[t, i], truncated[t, i] = term, trunc
-                running[i] += r
-                if term or trunc:  # the episode is over: start another
-                    log["episodes"].append([steps + (t + 1) * N, running[i]])
-                    running[i] = 0.0
-                    o, _ = envs[i].reset()
-                obs[i] = o
+        seg = rollout(envs, obs, policy, T, g, running)  # π_θold, T timesteps
+        for t, episode_return in seg["ended"]:
+            log["episodes"].append([steps + (t + 1) * N, episode_return])
+        actions, log_probs = seg["actions"], seg["log_probs"]  # (T, N), (T, N, 2)
+        log_prob_old = log_probs.gather(-1, actions[..., None])[..., 0]  # (T, N)
         steps += T * N
-        arrays = (states, next_states, rewards, terminated, truncated)
-        states, next_states, rewards, terminated, truncated = map(
-            torch.from_numpy, arrays)
+        states, next_states, rewards, terminated, truncated = (torch.from_numpy(
+            seg[k]) for k in ("states", "next_states", "rewards", "terminated", "truncated"))
         with torch.no_grad():  # compute advantage estimates Â_1 ... Â_T
             v = value(states)[..., 0]  # (T, N)
             v_next = value(next_states)[..., 0]  # (T, N)
         adv, ret = gae(rewards, v, v_next, terminated, truncated,
                        cfg.gamma, cfg.lam)  # (T, N) each
-        batch = (states, actions, log_prob_old, adv, ret)
-        s, a, lp_old, adv, ret = (x.flatten(0, 1) for x in batch)  # (N·T, ...)
+        batch = (states, actions, log_prob_old, log_probs, adv, ret)
+        s, a, lp_old, lps_old, adv, ret = (x.flatten(0, 1) for x in batch)  # (N·T, ...)
         # optimise the surrogate L w.r.t. θ, K epochs, minibatch M ≤ NT
         for _ in range(cfg.epochs):
             for idx in torch.randperm(T * N, generator=g).split(cfg.minibatch):
-                loss = ppo_loss(policy(s[idx]), a[idx], lp_old[idx], adv[idx],
-                                value(s[idx])[:, 0], ret[idx],
-                                cfg.clip_eps, cfg.vf_coef)
+                if cfg.kl_target is None:  # L^CLIP, Eq. (7)
+                    loss = ppo_loss(policy(s[idx]), a[idx], lp_old[idx], adv[idx],
+                                    value(s[idx])[:, 0], ret[idx], cfg.clip_eps, cfg.vf_coef)
+                else:  # L^KLPEN, Eq. (8)
+                    loss = kl_penalty_loss(policy(s[idx]), a[idx], lps_old[idx], adv[idx],
+                                           value(s[idx])[:, 0], ret[idx], beta, cfg.vf_coef)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+        if cfg.kl_target is not None:  # d = Ê_t[KL[π_old, π_θ]], then adapt β
+            with torch.no_grad():
+                log_pi = torch.log_softmax(policy(s), -1)
+                d = (lps_old.exp() * (lps_old - log_pi)).sum(-1).mean().item()
+            beta = update_beta(beta, d, cfg.kl_target)
+            log.setdefault("beta", []).append(beta)
         log["loss"].append(float(f"{loss.item():.6g}"))  # last minibatch's
         if steps // cfg.eval_every > (steps - T * N) // cfg.eval_every:
             record_evaluation(log, policy, steps, cfg, progress)
@@ -289,62 +313,3 @@ def train_ppo(cfg: PPOConfig, progress: bool = False) -> dict:
     log["cpu_seconds"] = round(time.process_time() - cpu, 1)
     return {"config": asdict(cfg), **log}
 # --8<-- [end:ppo]
-
-
-def solved_at(run: dict, threshold: float = SOLVED) -> int | None:
-    """The first evaluated step with mean return ≥ ``threshold``, or None."""
-    hits = (s for s, r in zip(run["eval_steps"], run["eval_return"], strict=True)
-            if r >= threshold)
-    return next(hits, None)
-
-
-def _full_run(job: tuple[str, int]) -> dict:
-    """One full-run job, in a worker process: ``(method, seed)``."""
-    from paper2code.case_studies.reinforce import PGConfig, train_pg
-
-    method, seed = job
-    if method == "ppo":
-        return train_ppo(PPOConfig(seed=seed))
-    return train_pg(PGConfig(seed=seed, baseline=method == "reinforce_baseline"))
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="PPO vs REINFORCE on CartPole-v1.")
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--full", action="store_true", help=f"the full runs; writes {RECORD.name}")
-    group.add_argument("--dry-run", action="store_true", help="a tiny run, seconds")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds per method (full run)")
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes (full run)")
-    args = parser.parse_args(argv)
-    for flag in ("seeds", "jobs"):
-        if getattr(args, flag) < 1:
-            print(f"ppo: --{flag} must be at least 1, not {getattr(args, flag)}", file=sys.stderr)
-            return 2
-    if args.dry_run:
-        run = train_ppo(PPOConfig(total_steps=4096, eval_every=2048, eval_episodes=10), True)
-        print(f"dry run done in {run['seconds']} s")
-        return 0
-    command = "uv run python -m paper2code.case_studies.ppo --full" + (
-        f" --seeds {args.seeds}" if args.seeds != 3 else "")
-    methods = ("ppo", "reinforce_baseline", "reinforce")  # the longest first
-    jobs = [(m, seed) for m in methods for seed in range(args.seeds)]
-    start = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-        runs = {}
-        for (method, seed), run in zip(jobs, pool.imap(_full_run, jobs), strict=True):
-            runs[f"{method}/seed{seed}"] = run
-            print(f"{method}, seed {seed}: solved at {solved_at(run)} steps, "
-                  f"{run['seconds']} s", flush=True)
-    cpu = sum(run["cpu_seconds"] for run in runs.values())
-    record = {"command": command, "seconds": round(time.perf_counter() - start, 1),
-              "cpu_seconds": round(cpu, 1), "jobs": args.jobs,
-              "load_average": [round(x, 1) for x in os.getloadavg()],
-              "torch": torch.__version__,
-              "gymnasium": gym.__version__, "runs": runs}
-    RECORD.write_text(json.dumps(record) + "\n")
-    print(f"recorded to {RECORD} in {record['seconds']} s ({cpu:.0f} s of CPU)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -24,7 +24,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from paper2code.case_studies.ppo import (
+from paper2code.case_studies.cartpole import (
     ENV_ID,
     mlp,
     record_evaluation,

@@ -191,7 +191,7 @@ class DegradationConfig:
     momentum: float = 0.9  # Section 3.4
     weight_decay: float = 1e-4  # Section 3.4
     eval_every: int = 20  # steps between training-error evaluations
-    seeds: tuple[int, ...] = (0, 1, 2)
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
 # --8<-- [end:config]
 
 
@@ -217,7 +217,7 @@ def train_one(cfg: DegradationConfig, n: int, residual: bool, seed: int,
     milestones = [cfg.steps // 2, 3 * cfg.steps // 4]
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones, gamma=0.1)
     g = torch.Generator().manual_seed(1000 + seed)  # batches and shifts
-    out = {"step": [], "train_error": [], "loss": []}
+    out = {"step": [], "train_error": [], "loss": [], "lr": []}
     start = time.process_time()
     for step in range(1, (stop or cfg.steps) + 1):
         idx = torch.randint(0, len(x_tr), (cfg.batch_size,), generator=g)
@@ -225,6 +225,7 @@ def train_one(cfg: DegradationConfig, n: int, residual: bool, seed: int,
         opt.zero_grad()
         loss.backward()
         opt.step()
+        out["lr"].append(opt.param_groups[0]["lr"])  # the step size this step used
         sched.step()
         out["loss"].append(round(loss.item(), 6))
         if step % cfg.eval_every == 0:
