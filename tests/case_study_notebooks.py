@@ -2,8 +2,11 @@
 
 The page (``docs/case-studies/NAME.md``) is the one source of truth; its
 notebook, ``docs/notebooks/NAME.ipynb``, is generated from it and committed
-with its outputs, so that the site shows them and a reader who downloads it
-sees them before running anything. Regenerate every one after editing a
+with its outputs. Committed rather than built with the site: a reader who
+downloads it sees the outputs before running anything; the site build runs
+no code (executing every case study takes minutes, and the build would then
+depend on a kernel); and a cheap test can still hold the committed file to
+its page (tests/test_notebooks.py), so it cannot drift unnoticed. Regenerate every one after editing a
 page (the list is the nav's "Case studies" section in mkdocs.yml)::
 
     uv run python -m tests.case_study_notebooks            # all of them
@@ -157,8 +160,10 @@ def prepare(page_text: str, name: str) -> tuple[str, list[str], list[list[str] |
             reason = _REASON.search(m["args"])
             skip_reason = reason["reason"] if reason else "the page skips it"
         elif m := _PLOT.match(line):
-            out += ["```python", f"from {m['module']} import {m['func']}", "",
-                    f"fig = {m['func']}()  # the page's figure, drawn by the same function", "```"]
+            # paper2code.figures draws with matplotlib's Agg backend; the magic first
+            # registers Jupyter's PNG display of a Figure, so the bare last line shows it.
+            out += ["```python", "%matplotlib inline", f"from {m['module']} import {m['func']}", "",
+                    f"{m['func']}()  # the page's figure, drawn by the same function", "```"]
             shown.append(None)
         elif m := _DRAWN.match(line):
             what = "scorecard" if m["kind"] == "scorecard" else "deviation log"

@@ -20,6 +20,7 @@ from its page by tests/case_study_notebooks.py. Checked here:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import shutil
@@ -45,6 +46,7 @@ CASE_STUDIES = case_studies()
 REGENERATE = "uv run python -m tests.case_study_notebooks {name}"
 
 
+@functools.cache
 def _harness():
     """docs/conftest.py, for its comparison of shown and printed lines (one rule for both)."""
     spec = importlib.util.spec_from_file_location("p2c_docs_harness", ROOT / "docs" / "conftest.py")
@@ -173,3 +175,7 @@ def test_the_hook_makes_a_rendered_notebook_a_page_of_this_site():
     assert page.count('<span class="arithmatex">') == 3 and page.count('<div class="arithmatex">') == 1
     assert "$" not in "".join(hook._MARKDOWN_CELL.findall(page)[1])  # no raw TeX left
     assert "initial loss 2.30" in page  # the outputs stay
+    # mkdocs-jupyter 0.27 (Python >= 3.12) puts its MathJax loader on every page.
+    loader = ('<script data-mkdocs-jupyter-mathjax="{&quot;url&quot;: &quot;https://cdn.jsdelivr.net/'
+              'npm/mathjax@4.1.3/tex-mml-chtml.js&quot;}">\nconst x = 1;\n</script>\n')
+    assert hook.on_post_page(f"<main></main>{loader}</body>", page=None, config=None) == "<main></main></body>"

@@ -73,6 +73,9 @@ _REMOTE_ASSET = re.compile(
     r"""|<link\b[^>]*rel=["'](?:stylesheet|preload|modulepreload|icon)["'][^>]*href=["']https?://"""
     r"""|<link\b[^>]*href=["']https?://[^"']*["'][^>]*rel=["'](?:stylesheet|preload|icon)"""
     r"""|import\(["']https?://|url\(["']?https?://"""
+    # A script that names another host's URL in an attribute, to load it later
+    # (mkdocs-jupyter 0.27's MathJax loader: data-mkdocs-jupyter-mathjax="{&quot;url&quot;: …}").
+    r"""|<script\b[^>]*=["'][^"']*https?(?::|&#x3a;)//"""
 )
 
 

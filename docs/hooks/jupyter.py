@@ -13,7 +13,10 @@ only, each at the smallest depth found:
   of them can be configured away (``custom_mathjax_url`` only changes the
   URL), and our notebooks hold no widget or JavaScript output, so every
   ``<script>`` in the content goes: the offline guarantee then holds
-  whatever release the lock picks.
+  whatever release the lock picks. mkdocs-jupyter 0.27 also puts a MathJax
+  loader (``<script data-mkdocs-jupyter-mathjax=…>``, fetching MathJax 4 from
+  jsdelivr when a page has math) before ``</body>`` of *every* page, for
+  Material's instant navigation; it is removed from every page too.
 * **Math by KaTeX, like every page.** nbconvert leaves notebook math as raw
   ``$…$`` / ``$$…$$`` in the HTML of Markdown cells; here it is wrapped as
   pymdownx.arithmatex wraps a page's math, so docs/hooks/katex.py (listed
@@ -25,6 +28,10 @@ only, each at the smallest depth found:
   highlight"><pre><code>``), which Material colours and gives its copy
   button. Outputs keep JupyterLab's styles (inlined by the template; the
   heaviest part of the page, ~100 KB gzipped, measured by tests/test_site.py).
+* **Cells fit a phone.** A few CSS rules (``_STYLE``, in the page, as the
+  template inlines its own): no ``In [n]:`` prompts below 45em, where they
+  take a third of the column, and no JupyterLab padding around the code
+  block, which Material already pads.
 * **No cell tags above code.** Tags (``nbval-ignore-output``) tell the test
   runner what to compare; mkdocs-jupyter shows them as chips over the cell.
 * **Links stay on this site.** A generated notebook links other pages by the
@@ -50,6 +57,7 @@ import posixpath
 import re
 from pathlib import PurePosixPath
 
+_LOADER = re.compile(r"<script data-mkdocs-jupyter[^>]*>.*?</script>\n?", re.S)
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
 _COMMENT = re.compile(r"<!-- (?:Load mathjax|MathJax configuration|End of mathjax configuration) -->")
 _CLIPBOARD = re.compile(r'<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>', re.S)
@@ -66,6 +74,17 @@ _DISPLAY_P = re.compile(r"<p>\s*\$\$(.+?)\$\$\s*</p>", re.S)
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE = re.compile(r"(?<![\\$])\$(?!\s)([^$]+?)(?<![\s\\])\$(?!\d)")
 _PROTECTED = re.compile(r"(<(code|pre)\b.*?</\2>)", re.S)
+
+
+_STYLE = """<style>
+.jupyter-wrapper .jp-CodeCell .jp-InputArea-editor,
+.jupyter-wrapper .jp-CodeCell .CodeMirror { padding: 0; border: 0; background: transparent; }
+.jupyter-wrapper .jp-CodeCell .highlight { margin: 0; }
+@media (max-width: 44.9375em) {
+  .jupyter-wrapper .jp-InputPrompt, .jupyter-wrapper .jp-OutputPrompt { display: none; }
+}
+</style>
+"""
 
 
 def _is_notebook(page) -> bool:
@@ -99,7 +118,7 @@ def notebook_html(content: str) -> str:
         lambda m: f'<div class="language-{m["lang"]} highlight"><pre><span></span><code>{m["code"]}</code></pre></div>',
         content,
     )
-    return _MARKDOWN_CELL.sub(lambda m: m[1] + _math(m[2]) + m[3], content)
+    return _STYLE + _MARKDOWN_CELL.sub(lambda m: m[1] + _math(m[2]) + m[3], content)
 
 
 # --- MkDocs events ---------------------------------------------------------------
@@ -136,6 +155,10 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
                 f"notebooks/{src.stem}.ipynb", posixpath.dirname(page.file.dest_uri)
             )
     return markdown
+
+
+def on_post_page(output, page, config, **kwargs):
+    return _LOADER.sub("", output)
 
 
 def on_page_content(html_text, page, config, files, **kwargs):
