@@ -6,8 +6,9 @@ with its outputs. Committed rather than built with the site: a reader who
 downloads it sees the outputs before running anything; the site build runs
 no code (executing every case study takes minutes, and the build would then
 depend on a kernel); and a cheap test can still hold the committed file to
-its page (tests/test_notebooks.py), so it cannot drift unnoticed. Regenerate every one after editing a
-page (the list is the nav's "Case studies" section in mkdocs.yml)::
+its page (tests/test_notebooks.py), so it cannot drift unnoticed.
+Regenerate after editing a page (the list is the nav's "Case studies"
+section in mkdocs.yml)::
 
     uv run python -m tests.case_study_notebooks            # all of them
     uv run python -m tests.case_study_notebooks grokking   # one
