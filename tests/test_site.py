@@ -362,7 +362,7 @@ def test_notebook_page_is_a_page_of_this_site(browser, server, built_site, path)
     requests: list[str] = []
     errors: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.on("response", responses.append)
+    page.on("response", lambda r: responses.append(r))
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
@@ -411,7 +411,7 @@ def test_each_case_study_offers_its_notebook(browser, server):
             link = page.locator("article a.p2c-notebook-download")
             assert link.count() == 1, name
             response = page.request.get(urljoin(page.url, link.get_attribute("href")))
-            assert response.ok and response.json()["cells"][0]["source"].startswith("# "), name
+            assert response.ok and "".join(response.json()["cells"][0]["source"]).startswith("# "), name
         nav = page.locator("nav.md-nav a[href*='notebooks/']").all_inner_texts()
         assert len({t.strip() for t in nav}) >= len(CASE_STUDIES) + 1, nav
     finally:

@@ -26,12 +26,15 @@ only, each at the smallest depth found:
   pygments colours and a ``<clipboard-copy>`` element; it becomes the markup
   pymdownx.highlight gives a page's block (``<div class="language-python
   highlight"><pre><code>``), which Material colours and gives its copy
-  button. Outputs keep JupyterLab's styles (inlined by the template; the
+  button. So does a fenced block in a Markdown cell (nbconvert highlights it
+  without the ``<code>`` element that Material's button and the site's
+  line wrapping look for). Outputs keep JupyterLab's styles (inlined by the template; the
   heaviest part of the page, ~100 KB gzipped, measured by tests/test_site.py).
 * **Cells fit a phone.** A few CSS rules (``_STYLE``, in the page, as the
   template inlines its own): no ``In [n]:`` prompts below 45em, where they
-  take a third of the column, and no JupyterLab padding around the code
-  block, which Material already pads.
+  take a third of the column; no JupyterLab padding around the code block,
+  which Material already pads; figures no wider than the column, and a long
+  printed line scrolls in its own box (a page must not scroll sideways).
 * **No cell tags above code.** Tags (``nbval-ignore-output``) tell the test
   runner what to compare; mkdocs-jupyter shows them as chips over the cell.
 * **Links stay on this site.** A generated notebook links other pages by the
@@ -67,19 +70,22 @@ _CODE = re.compile(
     r'<div class="highlight-ipynb hl-(?P<lang>[\w-]+)[^"]*"[^>]*><pre>(?:<span></span>)?(?P<code>.*?)</pre></div>',
     re.S,
 )
-_MARKDOWN_CELL = re.compile(
-    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.S
+# A fenced block in a Markdown cell: nbconvert highlights it, but without <code>.
+_FENCED = re.compile(
+    r'<div class="highlight"[^>]*><pre>(?:<span></span>)?(?!<code>)(?P<code>.*?)</pre></div>', re.S
 )
 _DISPLAY_P = re.compile(r"<p>\s*\$\$(.+?)\$\$\s*</p>", re.S)
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE = re.compile(r"(?<![\\$])\$(?!\s)([^$]+?)(?<![\s\\])\$(?!\d)")
-_PROTECTED = re.compile(r"(<(code|pre)\b.*?</\2>)", re.S)
+_PROTECTED = re.compile(r"(<(code|pre|style|script)\b.*?</\2>)", re.S)
 
 
 _STYLE = """<style>
 .jupyter-wrapper .jp-CodeCell .jp-InputArea-editor,
 .jupyter-wrapper .jp-CodeCell .CodeMirror { padding: 0; border: 0; background: transparent; }
 .jupyter-wrapper .jp-CodeCell .highlight { margin: 0; }
+.jupyter-wrapper .jp-OutputArea-output img { max-width: 100%; height: auto; }
+.jupyter-wrapper .jp-OutputArea-output pre { overflow-x: auto; }
 @media (max-width: 44.9375em) {
   .jupyter-wrapper .jp-InputPrompt, .jupyter-wrapper .jp-OutputPrompt { display: none; }
 }
@@ -92,11 +98,11 @@ def _is_notebook(page) -> bool:
 
 
 def _math(markdown_html: str) -> str:
-    """Wrap ``$…$`` and ``$$…$$`` as arithmatex does, outside code."""
+    """Wrap ``$…$`` and ``$$…$$`` as arithmatex does, outside code, outputs and styles."""
     parts = _PROTECTED.split(markdown_html)
     out = []
     for i, part in enumerate(parts):
-        if i % 3:  # a protected <code>/<pre> element, or its tag name
+        if i % 3:  # a protected element (code, printed output, CSS), or its tag name
             if i % 3 == 1:
                 out.append(part)
             continue
@@ -118,7 +124,10 @@ def notebook_html(content: str) -> str:
         lambda m: f'<div class="language-{m["lang"]} highlight"><pre><span></span><code>{m["code"]}</code></pre></div>',
         content,
     )
-    return _STYLE + _MARKDOWN_CELL.sub(lambda m: m[1] + _math(m[2]) + m[3], content)
+    content = _FENCED.sub(
+        lambda m: f'<div class="highlight"><pre><span></span><code>{m["code"]}</code></pre></div>', content
+    )
+    return _STYLE + _math(content)
 
 
 # --- MkDocs events ---------------------------------------------------------------
