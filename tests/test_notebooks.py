@@ -161,7 +161,8 @@ def test_nbval_fails_on_a_planted_wrong_output(tmp_path):
 def test_the_hook_makes_a_rendered_notebook_a_page_of_this_site():
     """On the installed mkdocs-jupyter's own output for the quickstart: no script left (a
     MathJax or mermaid loader would reach a CDN), math handed to the KaTeX hook, code cells
-    marked up as the site's blocks (Material's colours and copy button), no tag chips."""
+    marked up as the site's blocks (Material's colours and copy button), no tag chips, and
+    JupyterLab's stylesheet replaced by a few rules (the page must stay under 500 KB)."""
     from mkdocs_jupyter.convert import nb2html
 
     spec = importlib.util.spec_from_file_location("p2c_jupyter_hook", ROOT / "docs" / "hooks" / "jupyter.py")
@@ -171,6 +172,7 @@ def test_the_hook_makes_a_rendered_notebook_a_page_of_this_site():
     assert "<script" in rendered and "highlight-ipynb" in rendered  # what there is to undo
     page = hook.notebook_html(rendered)
     assert "<script" not in page
+    assert page.count("<style") == 1 and len(page) < len(rendered) / 5  # JupyterLab's CSS gone
     assert page.count('<div class="language-python highlight"><pre><span></span><code>') == 3
     assert "<clipboard-copy" not in page and '<div class="celltoolbar">' not in page
     assert page.count('<span class="arithmatex">') == 3 and page.count('<div class="arithmatex">') == 1

@@ -28,13 +28,17 @@ only, each at the smallest depth found:
   highlight"><pre><code>``), which Material colours and gives its copy
   button. So does a fenced block in a Markdown cell (nbconvert highlights it
   without the ``<code>`` element that Material's button and the site's
-  line wrapping look for). Outputs keep JupyterLab's styles (inlined by the template; the
-  heaviest part of the page, ~100 KB gzipped, measured by tests/test_site.py).
-* **Cells fit a phone.** A few CSS rules (``_STYLE``, in the page, as the
-  template inlines its own): no ``In [n]:`` prompts below 45em, where they
-  take a third of the column; no JupyterLab padding around the code block,
-  which Material already pads; figures no wider than the column, and a long
-  printed line scrolls in its own box (a page must not scroll sideways).
+  line wrapping look for).
+* **The site's styles, not JupyterLab's.** The template inlines JupyterLab's
+  whole stylesheet (575 KB, ~90 KB gzipped: most of a notebook page) and
+  nbconvert's pygments colours in every page. They go; a few rules
+  (``_STYLE``) hide the ``In [n]:`` prompts, frame each cell's output as the
+  site frames a printed output, and keep figures and long printed lines
+  within the column. With them, pages with figures weighed 530-620 KB
+  transferred (gzip, measured by tests/test_site.py), over the 500 KB limit.
+* **Generated notebooks are left out of search:** each repeats its case
+  study's text, so every hit would come twice (and the index, which every
+  page loads, would grow by a third). The quickstart is searched.
 * **No cell tags above code.** Tags (``nbval-ignore-output``) tell the test
   runner what to compare; mkdocs-jupyter shows them as chips over the cell.
 * **Links stay on this site.** A generated notebook links other pages by the
@@ -61,6 +65,7 @@ import re
 from pathlib import PurePosixPath
 
 _LOADER = re.compile(r"<script data-mkdocs-jupyter[^>]*>.*?</script>\n?", re.S)
+_TEMPLATE_STYLE = re.compile(r"<style\b[^>]*>.*?</style>\s*", re.S | re.I)
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
 _COMMENT = re.compile(r"<!-- (?:Load mathjax|MathJax configuration|End of mathjax configuration) -->")
 _CLIPBOARD = re.compile(r'<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>', re.S)
@@ -81,14 +86,15 @@ _PROTECTED = re.compile(r"(<(code|pre|style|script)\b.*?</\2>)", re.S)
 
 
 _STYLE = """<style>
-.jupyter-wrapper .jp-CodeCell .jp-InputArea-editor,
-.jupyter-wrapper .jp-CodeCell .CodeMirror { padding: 0; border: 0; background: transparent; }
-.jupyter-wrapper .jp-CodeCell .highlight { margin: 0; }
+.jupyter-wrapper .jp-InputPrompt, .jupyter-wrapper .jp-OutputPrompt,
+.jupyter-wrapper .jp-Collapser { display: none; }
+.jupyter-wrapper .jp-OutputArea { margin: -0.6em 0 1em; padding-left: 0.6rem;
+  border-left: 0.2rem solid var(--md-code-bg-color); }
+.jupyter-wrapper .jp-OutputArea::before { content: "Out"; display: block; font-size: 0.64rem;
+  color: var(--md-default-fg-color--light); padding-top: 0.4em; }
+.jupyter-wrapper .jp-OutputArea-output pre { margin: 0.4em 0; overflow-x: auto;
+  font-size: 0.85em; }
 .jupyter-wrapper .jp-OutputArea-output img { max-width: 100%; height: auto; }
-.jupyter-wrapper .jp-OutputArea-output pre { overflow-x: auto; }
-@media (max-width: 44.9375em) {
-  .jupyter-wrapper .jp-InputPrompt, .jupyter-wrapper .jp-OutputPrompt { display: none; }
-}
 </style>
 """
 
@@ -116,6 +122,7 @@ def _math(markdown_html: str) -> str:
 def notebook_html(content: str) -> str:
     """mkdocs-jupyter's page content, as this site shows a page."""
     content = _SCRIPT.sub("", content)
+    content = _TEMPLATE_STYLE.sub("", content)
     content = _COMMENT.sub("", content)
     content = _CLIPBOARD.sub("", content)
     content = _CLIPBOARD_TEXT.sub("", content)
@@ -176,8 +183,10 @@ def on_page_content(html_text, page, config, files, **kwargs):
     src = PurePosixPath(page.file.src_uri)
     page.p2c_notebook = html.escape(src.name)
     source_page = files.get_file_from_path(f"case-studies/{src.stem}.md")
-    if source_page is not None and page.edit_url:
-        page.edit_url = page.edit_url.replace(f"docs/{src}", f"docs/case-studies/{src.stem}.md")
+    if source_page is not None:
+        page.meta["search"] = {"exclude": True}  # Material's search plugin reads this
+        if page.edit_url:
+            page.edit_url = page.edit_url.replace(f"docs/{src}", f"docs/case-studies/{src.stem}.md")
     here = posixpath.dirname(page.file.dest_uri)
     site = (config.site_url or "").rstrip("/") + "/"
 
