@@ -1,7 +1,7 @@
 """Every case study as a notebook, generated from its page.
 
 The page (``docs/case-studies/NAME.md``) is the one source of truth; its
-notebook, ``docs/notebooks/NAME.ipynb``, is generated from it and committed
+notebook, ``docs/notebooks/case-studies/NAME.ipynb``, is generated from it and committed
 with its outputs. Committed rather than built with the site: a reader who
 downloads it sees the outputs before running anything; the site build runs
 no code (executing every case study takes minutes, and the build would then
@@ -51,7 +51,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-OUT = DOCS / "notebooks"
+OUT = DOCS / "notebooks" / "case-studies"
 SITE = "https://paper2code.github.io/paper2code/"  # mkdocs.yml's site_url
 SITE_PAGE = SITE + "case-studies/{name}.html"
 
@@ -288,7 +288,7 @@ def execute(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def generate(name: str) -> Path:
     nb = execute(convert(name))
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.ipynb"
     nbformat.write(nb, path)
     return path

@@ -1,6 +1,6 @@
 """The handbook's notebooks: generated from their pages, showing what their code gives.
 
-``docs/notebooks/*.ipynb`` are committed with their outputs (the site shows
+``docs/notebooks/**/*.ipynb`` are committed with their outputs (the site shows
 them; a reader who downloads one sees them before running anything). The
 quickstart is written as a notebook; each case study's notebook is generated
 from its page by tests/case_study_notebooks.py. Checked here:
@@ -42,7 +42,7 @@ from tests.case_study_notebooks import (
     sources,
 )
 
-NOTEBOOKS = sorted(OUT.glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "docs" / "notebooks").rglob("*.ipynb"))
 CASE_STUDIES = case_studies()
 REGENERATE = "uv run python -m tests.case_study_notebooks {name}"
 
@@ -143,13 +143,14 @@ def test_nbval_executes_every_notebook_to_its_stored_outputs():
 
 @pytest.mark.integration
 def test_nbval_fails_on_a_planted_wrong_output(tmp_path):
-    nb = json.loads((OUT / "quickstart.ipynb").read_text(encoding="utf-8"))
+    quickstart = ROOT / "docs" / "notebooks" / "quickstart.ipynb"
+    nb = json.loads(quickstart.read_text(encoding="utf-8"))
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and NBVAL_IGNORE not in
                 c.get("metadata", {}).get("tags", []) and c.get("outputs"))
     cell["outputs"][0]["text"] = ["".join(cell["outputs"][0]["text"]).replace("2.30", "2.31")]
     planted = tmp_path / "quickstart.ipynb"
     planted.write_text(json.dumps(nb), encoding="utf-8")
-    shutil.copy(OUT / "quickstart.ipynb", tmp_path / "unchanged.ipynb")
+    shutil.copy(quickstart, tmp_path / "unchanged.ipynb")
     result = nbval(planted, tmp_path / "unchanged.ipynb")
     assert result.returncode == 1, result.stdout[-4000:]
     assert "1 failed" in result.stdout and "2.31" in result.stdout
@@ -168,7 +169,7 @@ def test_the_hook_makes_a_rendered_notebook_a_page_of_this_site():
     spec = importlib.util.spec_from_file_location("p2c_jupyter_hook", ROOT / "docs" / "hooks" / "jupyter.py")
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)
-    rendered = nb2html(str(OUT / "quickstart.ipynb"))
+    rendered = nb2html(str(ROOT / "docs" / "notebooks" / "quickstart.ipynb"))
     assert "<script" in rendered and "highlight-ipynb" in rendered  # what there is to undo
     page = hook.notebook_html(rendered)
     assert "<script" not in page

@@ -331,7 +331,10 @@ def test_case_study_reports_are_tables(browser, server):
 
 # Every notebook page (mkdocs-jupyter, docs/hooks/jupyter.py): the quickstart and one
 # per case study.
-NOTEBOOK_PAGES = [f"notebooks/{p.stem}.html" for p in sorted((ROOT / "docs" / "notebooks").glob("*.ipynb"))]
+NOTEBOOK_PAGES = [
+    p.relative_to(ROOT / "docs").with_suffix(".html").as_posix()
+    for p in sorted((ROOT / "docs" / "notebooks").rglob("*.ipynb"))
+]
 PAGE_WEIGHT_LIMIT = 500_000  # bytes transferred, each response gzipped as a server would
 
 

@@ -155,7 +155,7 @@ def on_config(config, **kwargs):
         if isinstance(section, dict) and "Notebooks" in section:
             listed = {next(iter(e.values())) for e in section["Notebooks"] if isinstance(e, dict)}
             for title, page in _case_studies(config.nav):
-                notebook = f"notebooks/{PurePosixPath(page).stem}.ipynb"
+                notebook = f"notebooks/case-studies/{PurePosixPath(page).stem}.ipynb"
                 if notebook not in listed and Path(docs / notebook).is_file():
                     section["Notebooks"].append({title: notebook})
     return config
@@ -165,10 +165,10 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     # A case study's notebook, for the download button beside its title.
     src = PurePosixPath(page.file.src_uri)
     if src.parent.as_posix() == "case-studies":
-        notebook = files.get_file_from_path(f"notebooks/{src.stem}.ipynb")
+        notebook = files.get_file_from_path(f"notebooks/case-studies/{src.stem}.ipynb")
         if notebook is not None:
             page.p2c_notebook = posixpath.relpath(
-                f"notebooks/{src.stem}.ipynb", posixpath.dirname(page.file.dest_uri)
+                f"notebooks/case-studies/{src.stem}.ipynb", posixpath.dirname(page.file.dest_uri)
             )
     return markdown
 
@@ -183,7 +183,7 @@ def on_page_content(html_text, page, config, files, **kwargs):
     src = PurePosixPath(page.file.src_uri)
     page.p2c_notebook = html.escape(src.name)
     source_page = files.get_file_from_path(f"case-studies/{src.stem}.md")
-    if source_page is not None:
+    if source_page is not None and src.parent.name == "case-studies":
         page.meta["search"] = {"exclude": True}  # Material's search plugin reads this
         if page.edit_url:
             page.edit_url = page.edit_url.replace(f"docs/{src}", f"docs/case-studies/{src.stem}.md")
