@@ -65,7 +65,7 @@ _OUTPUT = re.compile(r"^\s*#>(?: |$)")
 _TOLERANCE = re.compile(r"^\s*#\s*output tolerance:", re.M)
 NBVAL_IGNORE = "nbval-ignore-output"
 _LINK = re.compile(r"\]\((?!https?:|#|mailto:)(?P<path>[^)#\s]+?)\.md(?P<anchor>#[^)\s]*)?\)")
-_INCLUDE = re.compile(r"""^\s*-{2}8<-{2}\s+(["'])(?P<path>[^"':]+)(?::[\w-]+)?\1\s*$""", re.M)
+_INCLUDE = re.compile(r"""^\s*-{2}8<-{2}\s+(["'])(?P<path>[^"':]+)(?::(?P<section>[\w-]+))?\1\s*$""", re.M)
 
 
 def case_studies() -> list[str]:
@@ -206,7 +206,33 @@ def module_imports(paths: list[str]) -> list[str]:
     return head + sorted(plain) + froms
 
 
-def setup_cell(name: str, modules: list[str]) -> str:
+def module_helpers(page_text: str) -> list[str]:
+    """Imports of what the included sections use from their module besides its imports:
+    helpers and constants defined outside every section (``conv_bn`` for ResNet's blocks)."""
+    used: dict[str, set[str]] = {}
+    defined: set[str] = set()
+    for m in _INCLUDE.finditer(page_text):
+        tree = ast.parse(expand_includes(m[0].strip()))
+        module = ".".join(Path(m["path"]).relative_to("src").with_suffix("").parts)
+        used.setdefault(module, set()).update(
+            n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        )
+        defined.update(n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef))
+        defined.update(t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
+                       if isinstance(t, ast.Name))
+    lines = []
+    for module, names in sorted(used.items()):
+        top = ast.parse((ROOT / "src" / Path(*module.split("."))).with_suffix(".py").read_text())
+        own = {n.name for n in top.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        own |= {t.id for n in top.body if isinstance(n, ast.Assign) for t in n.targets
+                if isinstance(t, ast.Name)}
+        helpers = sorted((names & own) - defined)
+        if helpers:
+            lines.append(f"from {module} import {', '.join(helpers)}")
+    return lines
+
+
+def setup_cell(name: str, modules: list[str], helpers: list[str] = ()) -> str:
     header = ["import os", "from pathlib import Path", "import torch", "import paper2code",
               "from paper2code.utils import seed_everything"]
     imports = [s for s in module_imports(modules) if s not in header]
@@ -227,6 +253,8 @@ def setup_cell(name: str, modules: list[str]) -> str:
         "",
         "# What the included sections import (they run in their module's namespace on the page).",
         *[s for s in imports if not s.startswith("from __future__")],
+        *(["# ... and what they use from their module that no section on the page defines.",
+           *helpers] if helpers else []),
         "",
         "os.chdir(Path(paper2code.__file__).resolve().parents[2])  # the repository's root",
         "seed_everything(0)",
@@ -245,7 +273,8 @@ def convert(name: str) -> nbformat.NotebookNode:
     title, _, rest = nb.cells[0].source.partition("\n")
     if not title.startswith("# "):
         raise ValueError(f"{name}.md does not start with its '# ' title")
-    cells = [nbformat.v4.new_markdown_cell(title), nbformat.v4.new_code_cell(setup_cell(name, modules))]
+    setup = setup_cell(name, modules, module_helpers(page))
+    cells = [nbformat.v4.new_markdown_cell(title), nbformat.v4.new_code_cell(setup)]
     if rest.strip():
         cells.append(nbformat.v4.new_markdown_cell(rest.strip("\n")))
     nb.cells = cells + list(nb.cells[1:])
@@ -281,8 +310,13 @@ def execute(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     from nbclient import NotebookClient
 
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+    # One stream output per name, however the kernel's writes were chunked: a
+    # regeneration then changes no line when the outputs are the same.
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     return nb
 
 
