@@ -33,8 +33,8 @@ only, each at the smallest depth found:
   whole stylesheet (575 KB, ~90 KB gzipped: most of a notebook page) and
   nbconvert's pygments colours in every page. They go; a few rules
   (``_STYLE``) hide the ``In [n]:`` prompts, frame each cell's output as the
-  site frames a printed output, and keep figures and long printed lines
-  within the column. With them, pages with figures weighed 530-620 KB
+  site frames a printed output, keep figures and long printed lines within
+  the column, and show a heading's ``¶`` link on hover only, as Material does. With them, pages with figures weighed 530-620 KB
   transferred (gzip, measured by tests/test_site.py), over the 500 KB limit.
 * **Generated notebooks are left out of search:** each repeats its case
   study's text, so every hit would come twice (and the index, which every
@@ -95,6 +95,8 @@ _STYLE = """<style>
 .jupyter-wrapper .jp-OutputArea-output pre { margin: 0.4em 0; overflow-x: auto;
   font-size: 0.85em; }
 .jupyter-wrapper .jp-OutputArea-output img { max-width: 100%; height: auto; }
+.jupyter-wrapper .anchor-link { visibility: hidden; margin-left: 0.3em; text-decoration: none; }
+.jupyter-wrapper :is(h1, h2, h3, h4, h5, h6):hover .anchor-link { visibility: visible; }
 </style>
 """
 
