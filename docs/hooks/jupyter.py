@@ -34,11 +34,12 @@ only, each at the smallest depth found:
   nbconvert's pygments colours in every page. They go; a few rules
   (``_STYLE``) hide the ``In [n]:`` prompts, frame each cell's output as the
   site frames a printed output, keep figures and long printed lines within
-  the column, and show a heading's ``¶`` link on hover only, as Material does. With them, pages with figures weighed 530-620 KB
+  the column, and show a heading's ``¶`` link on hover only, as Material
+  does. With JupyterLab's styles, the pages with figures weighed 530-620 KB
   transferred (gzip, measured by tests/test_site.py), over the 500 KB limit.
 * **Generated notebooks are left out of search:** each repeats its case
   study's text, so every hit would come twice (and the index, which every
-  page loads, would grow by a third). The quickstart is searched.
+  page loads, would carry that text twice). The quickstart is searched.
 * **No cell tags above code.** Tags (``nbval-ignore-output``) tell the test
   runner what to compare; mkdocs-jupyter shows them as chips over the cell.
 * **Links stay on this site.** A generated notebook links other pages by the
