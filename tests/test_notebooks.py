@@ -1,172 +1,186 @@
-"""Every notebook of the handbook runs, and shows the outputs its code gives.
+"""The handbook's notebooks: generated from their pages, showing what their code gives.
 
-Notebooks are stored with their outputs, so that a reader sees them on the
-site (docs/hooks/notebooks.py renders them) and in Jupyter before running
-anything. This test re-executes each notebook and compares, cell by cell,
-what the cell gives now with what it is stored with, as nbval does: a stale
-or hand-edited output fails, and so does a cell that raises.
+``docs/notebooks/**/*.ipynb`` are committed with their outputs (the site shows
+them; a reader who downloads one sees them before running anything). The
+quickstart is written as a notebook; each case study's notebook is generated
+from its page by tests/case_study_notebooks.py. Checked here:
 
-What is compared: the text a cell prints (stdout and stderr), and the value
-of a bare last expression (``text/plain``, as Jupyter shows ``Out[n]``). A
-cell tagged ``nbval-ignore-output`` (nbval's tag) runs, but its output is not
-compared: for values that honestly differ between machines, such as the
-device found. Other kinds of output (images, HTML) are not compared, and a
-notebook stored with one fails, so nothing is shown unchecked.
-
-The cells run in IPython's own shell (the engine inside a Jupyter kernel),
-in this process, in order, with the notebook's folder as the working
-directory. A kernel in a separate process would import torch again, which
-costs seconds and proves nothing more.
-
-To store fresh outputs after editing a notebook:
-``uv run python tests/test_notebooks.py docs/notebooks/quickstart.ipynb``.
+* cheaply, in every run: each case study's committed notebook is a fresh
+  conversion of its page (the page is the source: an edited page with a
+  stale notebook fails, naming the command that regenerates it), and its
+  stored outputs are the lines the page shows (``#>``), within the tolerance
+  a page block declares; no cell is stored unexecuted or with an error;
+* with ``--integration``: nbval executes every notebook in a fresh Jupyter
+  kernel and compares each cell's outputs with the stored ones (a cell
+  tagged ``nbval-ignore-output`` runs without the comparison: the device
+  found, digits that float rounding decides), and a planted wrong output
+  fails it. Executing all of them costs minutes of CPU, too much for the
+  suite's 60 s.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import io
-import os
+import functools
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "docs").rglob("*.ipynb"))
-IGNORE_OUTPUT = "nbval-ignore-output"
-COMPARED = {"stream", "execute_result"}
+from tests.case_study_notebooks import (
+    NBVAL_IGNORE,
+    OUT,
+    ROOT,
+    case_studies,
+    convert,
+    page_outputs,
+    sources,
+)
+
+NOTEBOOKS = sorted((ROOT / "docs" / "notebooks").rglob("*.ipynb"))
+CASE_STUDIES = case_studies()
+REGENERATE = "uv run python -m tests.case_study_notebooks {name}"
 
 
-def execute(nb: nbformat.NotebookNode) -> list[list[dict]]:
-    """Run every code cell in order; return each code cell's outputs (nbformat dicts).
-
-    Raises AssertionError naming the first cell that raises.
-    """
-    from IPython.core.interactiveshell import InteractiveShell
-
-    shell = InteractiveShell()  # a fresh shell: a fresh namespace, like a new kernel
-    # The value of a bare last expression is recorded from the result, not printed.
-    shell.displayhook.write_output_prompt = lambda: None
-    shell.displayhook.write_format_data = lambda *args, **kwargs: None
-    results = []
-    try:
-        for number, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            out, err = io.StringIO(), io.StringIO()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                result = shell.run_cell(cell.source, store_history=False)
-            if not result.success:
-                error = result.error_in_exec or result.error_before_exec
-                raise AssertionError(f"cell {number} raised {type(error).__name__}: {error}")
-            outputs = [
-                nbformat.v4.new_output("stream", name=name, text=stream.getvalue())
-                for name, stream in (("stdout", out), ("stderr", err))
-                if stream.getvalue()
-            ]
-            if result.result is not None:
-                text = shell.display_formatter.format(result.result)[0]["text/plain"]
-                outputs.append(nbformat.v4.new_output(
-                    "execute_result", data={"text/plain": text}, execution_count=len(results) + 1
-                ))
-            results.append(outputs)
-    finally:
-        InteractiveShell.clear_instance()
-    return results
+@functools.cache
+def _harness():
+    """docs/conftest.py, for its comparison of shown and printed lines (one rule for both)."""
+    spec = importlib.util.spec_from_file_location("p2c_docs_harness", ROOT / "docs" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _comparable(outputs: list) -> list[tuple[str, str, str]]:
-    shown = []
-    for o in outputs:
-        if o["output_type"] == "stream":
-            shown.append(("stream", o["name"], "".join(o["text"])))
-        elif o["output_type"] == "execute_result":
-            shown.append(("execute_result", "text/plain", "".join(o["data"]["text/plain"])))
-        else:
-            shown.append((o["output_type"], "", ""))
-    return shown
+def test_every_case_study_has_a_notebook():
+    missing = [n for n in CASE_STUDIES if not (OUT / f"{n}.ipynb").is_file()]
+    assert missing == [], f"run: {REGENERATE.format(name=' '.join(missing))}"
 
 
-def mismatches(nb: nbformat.NotebookNode, fresh: list[list[dict]]) -> list[str]:
-    """Where the stored outputs differ from ``fresh`` (one line per code cell that differs)."""
+@pytest.mark.parametrize("name", CASE_STUDIES)
+def test_notebook_is_a_fresh_conversion_of_its_page(name):
+    path = OUT / f"{name}.ipynb"
+    if not path.is_file():
+        pytest.fail(f"no {path.name}: run {REGENERATE.format(name=name)}")
+    committed = nbformat.read(path, as_version=4)
+    assert sources(committed) == sources(convert(name)), (
+        f"{path.name} is not what its page converts to now: run {REGENERATE.format(name=name)}"
+    )
+
+
+def stored_problems(nb: nbformat.NotebookNode, shown: list, lines_match, block_tolerance) -> list[str]:
+    """Where a notebook's stored outputs differ from what its page shows (one line each)."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
     problems = []
-    code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    for (number, cell), outputs in zip(code_cells, fresh, strict=True):
-        stored = _comparable(cell.get("outputs", []))
-        unchecked = [kind for kind, _, _ in stored if kind not in COMPARED]
-        if unchecked:
-            problems.append(f"cell {number}: stored outputs that are not compared: {unchecked}")
-        elif IGNORE_OUTPUT in cell.metadata.get("tags", []):
+    if len(code) != len(shown) + 1:
+        return [f"{len(code)} code cells for the page's {len(shown)} blocks and the set-up cell"]
+    for number, cell in enumerate(code):
+        if cell.execution_count is None:
+            problems.append(f"code cell {number} was not executed")
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if errors:
+            problems.append(f"code cell {number} is stored with an error: {errors[0].ename}")
+    for number, (cell, expected) in enumerate(zip(code[1:], shown, strict=True), start=1):
+        printed = "".join(o.text for o in cell.outputs if o.get("name") == "stdout")
+        printed = [line.rstrip() for line in printed.rstrip("\n").splitlines()]
+        if expected is None:  # a figure
+            if not any("image/png" in o.get("data", {}) for o in cell.outputs):
+                problems.append(f"code cell {number} draws no figure")
             continue
-        elif stored != _comparable(outputs):
-            problems.append(f"cell {number}: stored {stored!r}, the code gives {_comparable(outputs)!r}")
+        tolerance = block_tolerance(cell.source)
+        same = len(printed) == len(expected) and all(
+            lines_match(a, b, tolerance) for a, b in zip(expected, printed, strict=True)
+        )
+        if not same:
+            problems.append(f"code cell {number}: the page shows {expected!r}, the notebook {printed!r}")
     return problems
 
 
-def store_outputs(path: Path) -> None:
-    """Execute ``path`` and write it back with fresh outputs and execution counts."""
+@pytest.mark.parametrize("name", CASE_STUDIES)
+def test_notebook_stores_the_outputs_its_page_shows(name):
+    path = OUT / f"{name}.ipynb"
+    if not path.is_file():
+        pytest.fail(f"no {path.name}: run {REGENERATE.format(name=name)}")
+    harness = _harness()
     nb = nbformat.read(path, as_version=4)
-    cwd = os.getcwd()
-    os.chdir(path.parent)
-    try:
-        fresh = execute(nb)
-    finally:
-        os.chdir(cwd)
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    for count, (cell, outputs) in enumerate(zip(code_cells, fresh, strict=True), start=1):
-        cell.outputs, cell.execution_count = outputs, count
-    nbformat.write(nb, path)
+    assert stored_problems(nb, page_outputs(name), harness.lines_match, harness.block_tolerance) == []
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_shows_the_outputs_its_code_gives(path, monkeypatch):
-    nb = nbformat.read(path, as_version=4)
-    assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
-        f"{path.name} is stored without outputs: run tests/test_notebooks.py on it"
+def test_a_wrong_stored_output_differs_from_the_page():
+    harness = _harness()
+    nb = nbformat.read(OUT / "grokking.ipynb", as_version=4)
+    shown = page_outputs("grokking")
+    cell = [c for c in nb.cells if c.cell_type == "code"][6]  # the tiny run, tolerance 0.1
+    assert stored_problems(nb, shown, harness.lines_match, harness.block_tolerance) == []
+    cell.outputs[0].text = cell.outputs[0].text.replace("1.00", "0.95")  # within 0.1: still right
+    assert stored_problems(nb, shown, harness.lines_match, harness.block_tolerance) == []
+    cell.outputs[0].text = cell.outputs[0].text.replace("0.95", "0.85")  # beyond it: wrong
+    assert len(stored_problems(nb, shown, harness.lines_match, harness.block_tolerance)) == 1
+
+
+# --- executed in a kernel: nbval (--integration) ----------------------------------------
+
+
+def nbval(*paths: Path) -> subprocess.CompletedProcess:
+    """``pytest --nbval`` on ``paths``, in a process of its own (it starts Jupyter kernels)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", "-q", "-p", "no:cacheprovider",
+         "-o", "addopts=", "-n", "auto", "--dist", "loadfile", "--rootdir", str(ROOT), *map(str, paths)],
+        cwd=ROOT, capture_output=True, text=True, timeout=1200,
     )
-    monkeypatch.chdir(path.parent)
-    assert mismatches(nb, execute(nb)) == []
 
 
-def _notebook(*cells: str) -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    return nb
+@pytest.mark.integration
+def test_nbval_executes_every_notebook_to_its_stored_outputs():
+    result = nbval(*NOTEBOOKS)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert " passed" in result.stdout and "failed" not in result.stdout
 
 
-def test_a_failing_cell_fails_the_run():
-    with pytest.raises(AssertionError, match="cell 1 raised ZeroDivisionError"):
-        execute(_notebook("x = 1", "x / 0"))
+@pytest.mark.integration
+def test_nbval_fails_on_a_planted_wrong_output(tmp_path):
+    quickstart = ROOT / "docs" / "notebooks" / "quickstart.ipynb"
+    nb = json.loads(quickstart.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and NBVAL_IGNORE not in
+                c.get("metadata", {}).get("tags", []) and c.get("outputs"))
+    cell["outputs"][0]["text"] = ["".join(cell["outputs"][0]["text"]).replace("2.30", "2.31")]
+    planted = tmp_path / "quickstart.ipynb"
+    planted.write_text(json.dumps(nb), encoding="utf-8")
+    shutil.copy(quickstart, tmp_path / "unchanged.ipynb")
+    result = nbval(planted, tmp_path / "unchanged.ipynb")
+    assert result.returncode == 1, result.stdout[-4000:]
+    assert "1 failed" in result.stdout and "2.31" in result.stdout
 
 
-def test_a_stale_output_is_caught_and_a_tagged_one_is_not():
-    nb = _notebook("print(6 * 7)", "6 * 7")
-    fresh = execute(nb)
-    assert fresh[0][0]["text"] == "42\n" and fresh[1][0]["data"]["text/plain"] == "42"
-    for cell, outputs in zip(nb.cells, fresh, strict=True):
-        cell.outputs = copy.deepcopy(outputs)
-    assert mismatches(nb, fresh) == []
-    nb.cells[0].outputs[0]["text"] = "41\n"  # what a hand edit or an old run leaves
-    assert mismatches(nb, fresh) == [
-        "cell 0: stored [('stream', 'stdout', '41\\n')], "
-        "the code gives [('stream', 'stdout', '42\\n')]"
-    ]
-    nb.cells[0].metadata["tags"] = [IGNORE_OUTPUT]
-    assert mismatches(nb, fresh) == []
+# --- what docs/hooks/jupyter.py does to mkdocs-jupyter's HTML ------------------------------
 
 
-def test_an_output_that_is_not_compared_is_refused():
-    nb = _notebook("print(1)")
-    nb.cells[0].outputs = [nbformat.v4.new_output("display_data", data={"image/png": "AAAA"})]
-    assert mismatches(nb, execute(nb)) == [
-        "cell 0: stored outputs that are not compared: ['display_data']"
-    ]
+def test_the_hook_makes_a_rendered_notebook_a_page_of_this_site():
+    """On the installed mkdocs-jupyter's own output for the quickstart: no script left (a
+    MathJax or mermaid loader would reach a CDN), math handed to the KaTeX hook, code cells
+    marked up as the site's blocks (Material's colours and copy button), no tag chips, and
+    JupyterLab's stylesheet replaced by a few rules (the page must stay under 500 KB)."""
+    from mkdocs_jupyter.convert import nb2html
 
-
-if __name__ == "__main__":
-    for arg in sys.argv[1:]:
-        store_outputs(Path(arg).resolve())
-        print(f"stored outputs in {arg}")
+    spec = importlib.util.spec_from_file_location("p2c_jupyter_hook", ROOT / "docs" / "hooks" / "jupyter.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    rendered = nb2html(str(ROOT / "docs" / "notebooks" / "quickstart.ipynb"))
+    assert "<script" in rendered and "highlight-ipynb" in rendered  # what there is to undo
+    page = hook.notebook_html(rendered)
+    assert "<script" not in page
+    assert page.count("<style") == 1 and len(page) < len(rendered) / 5  # JupyterLab's CSS gone
+    assert page.count('<div class="language-python highlight"><pre><span></span><code>') == 3
+    assert "<clipboard-copy" not in page and '<div class="celltoolbar">' not in page
+    assert page.count('<span class="arithmatex">') == 3 and page.count('<div class="arithmatex">') == 1
+    prose = re.sub(r"<(pre|style)\b.*?</\1>", "", page, flags=re.S)
+    assert "$" not in prose  # no raw TeX left
+    assert "initial loss 2.30" in page  # the outputs stay
+    # mkdocs-jupyter 0.27 (Python >= 3.12) puts its MathJax loader on every page.
+    loader = ('<script data-mkdocs-jupyter-mathjax="{&quot;url&quot;: &quot;https://cdn.jsdelivr.net/'
+              'npm/mathjax@4.1.3/tex-mml-chtml.js&quot;}">\nconst x = 1;\n</script>\n')
+    assert hook.on_post_page(f"<main></main>{loader}</body>", page=None, config=None) == "<main></main></body>"

@@ -73,6 +73,9 @@ _REMOTE_ASSET = re.compile(
     r"""|<link\b[^>]*rel=["'](?:stylesheet|preload|modulepreload|icon)["'][^>]*href=["']https?://"""
     r"""|<link\b[^>]*href=["']https?://[^"']*["'][^>]*rel=["'](?:stylesheet|preload|icon)"""
     r"""|import\(["']https?://|url\(["']?https?://"""
+    # A script that names another host's URL in an attribute, to load it later
+    # (mkdocs-jupyter 0.27's MathJax loader: data-mkdocs-jupyter-mathjax="{&quot;url&quot;: …}").
+    r"""|<script\b[^>]*=["'][^"']*https?(?::|&#x3a;)//"""
 )
 
 
@@ -326,21 +329,96 @@ def test_case_study_reports_are_tables(browser, server):
         context.close()
 
 
+# Every notebook page (mkdocs-jupyter, docs/hooks/jupyter.py): the quickstart and one
+# per case study.
+NOTEBOOK_PAGES = [
+    p.relative_to(ROOT / "docs").with_suffix(".html").as_posix()
+    for p in sorted((ROOT / "docs" / "notebooks").rglob("*.ipynb"))
+]
+PAGE_WEIGHT_LIMIT = 500_000  # bytes transferred, each response gzipped as a server would
+
+
+def transferred_gzip(responses) -> int:
+    """Bytes a page load transfers when the server gzips every response (as Lighthouse
+    counts a page's weight: every request of the load, compressed on the wire)."""
+    import gzip
+
+    total = 0
+    for response in responses:
+        try:
+            body = response.body()
+        except Exception:  # noqa: BLE001 - a response without a body (redirect, aborted)
+            continue
+        total += min(len(body), len(gzip.compress(body, 6)))
+    return total
+
+
 @pytest.mark.browser
-def test_notebook_page_shows_outputs_and_offers_the_notebook(browser, server):
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
+def test_notebook_page_is_a_page_of_this_site(browser, server, built_site, path):
+    """Stored outputs shown, the site's highlighting and copy button on every code cell,
+    math typeset by KaTeX, a download button for the .ipynb (with outputs), no request
+    to another host, no script error, and at most 500 KB transferred (gzip)."""
+    responses = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("response", lambda r: responses.append(r))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(server + path, wait_until="networkidle")
+        host = urlparse(server).netloc
+        assert [u for u in requests if not u.startswith(("data:", "blob:")) and urlparse(u).netloc != host] == []
+        assert errors == []
+        assert page.locator("article .jp-OutputArea-output").count() >= 1
+        cells = page.locator("article .jp-CodeCell .highlight pre > code").count()
+        assert cells >= 3 and page.locator("article .highlight-ipynb, article clipboard-copy").count() == 0
+        check_copy_buttons(page)
+        link = page.locator("article a.p2c-notebook-download")
+        assert link.count() == 1
+        nb = page.request.get(urljoin(page.url, link.get_attribute("href"))).json()
+        assert any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
+        text = page.locator("article").inner_text()
+        assert "\\(" not in text and "$$" not in text and 'class="arithmatex"' not in page.content()
+        if any("$" in "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"):
+            assert page.locator("article .katex").count() > 0
+        weight = transferred_gzip(responses)
+        print(f"{path}: {weight / 1000:.0f} KB transferred (gzip)")
+        assert weight <= PAGE_WEIGHT_LIMIT, f"{path}: {weight} bytes"
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_quickstart_notebook_shows_what_it_teaches(browser, server):
     visit = PageVisit(browser, server, "notebooks/quickstart.html")
     try:
-        outputs = visit.page.locator("article .p2c-cell-output")
+        outputs = visit.page.locator("article .jp-OutputArea-output")
         assert outputs.count() == 3
         assert "initial loss" in outputs.nth(1).inner_text()
-        link = visit.page.locator('article a[download="quickstart.ipynb"]')
-        assert link.count() == 1
-        response = visit.page.request.get(urljoin(visit.page.url, link.get_attribute("href")))
-        assert response.ok and b'"cell_type"' in response.body()
-        assert visit.page.locator("article .highlight").count() >= 3  # the site's highlighting
-        assert visit.foreign_requests() == [] and visit.errors == []
+        assert visit.page.locator("article .katex-display").count() == 1  # ln V, displayed
     finally:
         visit.close()
+
+
+@pytest.mark.browser
+def test_each_case_study_offers_its_notebook(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        for name in CASE_STUDIES:
+            page.goto(f"{server}case-studies/{name}.html", wait_until="load")
+            link = page.locator("article a.p2c-notebook-download")
+            assert link.count() == 1, name
+            response = page.request.get(urljoin(page.url, link.get_attribute("href")))
+            assert response.ok and "".join(response.json()["cells"][0]["source"]).startswith("# "), name
+        nav = page.locator("nav.md-nav a[href*='notebooks/']").all_inner_texts()
+        assert len({t.strip() for t in nav}) >= len(CASE_STUDIES) + 1, nav
+    finally:
+        context.close()
 
 
 @pytest.mark.browser

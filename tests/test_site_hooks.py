@@ -23,7 +23,6 @@ def _hook(name: str):
 
 
 outputs = _hook("outputs")
-notebooks = _hook("notebooks")
 search = _hook("search")
 
 REPORT = """Intro.
@@ -87,23 +86,6 @@ def test_code_and_math_markup_are_kept_out_of_the_search_index():
     assert '<div class="doc-signature highlight" data-search-exclude>' in out
     assert '<span class="katex-html" aria-hidden="true" data-search-exclude>' in out
     assert '<span class="katex-mathml">' in out  # the TeX source stays findable
-
-
-def test_a_notebook_becomes_markdown_with_its_outputs_and_a_download_link():
-    nb = {
-        "metadata": {"language_info": {"name": "python"}},
-        "cells": [
-            {"cell_type": "markdown", "source": ["# Title\n", "\n", "Text with $x$."]},
-            {"cell_type": "code", "source": "print(1)", "outputs": [
-                {"output_type": "stream", "name": "stdout", "text": ["1\n"]}]},
-            {"cell_type": "code", "source": "x = 1", "outputs": []},
-        ],
-    }
-    md = notebooks.notebook_markdown(nb, "demo.ipynb")
-    assert md.startswith("# Title\n\n[Download the notebook (`demo.ipynb`)](demo.ipynb)")
-    assert "```python\nprint(1)\n```" in md and "```python\nx = 1\n```" in md
-    assert '<div class="p2c-cell-output" markdown>\n\n```text\n1\n```' in md
-    assert md.count("p2c-cell-output") == 1  # no empty output box for a silent cell
 
 
 def test_multi_letter_subscripts_are_set_upright():

