@@ -142,10 +142,9 @@ def prepare(page_text: str, name: str) -> tuple[str, list[str], list[list[str] |
             if skip_reason is not None:
                 out += _region(block, f"*Not run in this notebook, as on the page: {skip_reason}.*")
             elif language in ("python", "py") and indent:
-                raise ValueError(
-                    f"{name}.md:{i + 1}: an indented python block (in a tab or an admonition) "
-                    "would not be a code cell; the notebook generator only takes top-level ones"
-                )
+                # inside an admonition (an exercise's collapsed solution) or a tab: shown, not
+                # run, as the notebook has no admonitions; its code is the page's and src/'s
+                out += _region([ln[len(indent):] if ln.startswith(indent) else ln.lstrip() for ln in block])
             elif language in ("python", "py"):
                 code = [ln for ln in block[1:-1] if not _OUTPUT.match(ln)]
                 out += ["```python", *code, "```"]
