@@ -88,6 +88,22 @@ def test_code_and_math_markup_are_kept_out_of_the_search_index():
     assert '<span class="katex-mathml">' in out  # the TeX source stays findable
 
 
+def test_an_api_pages_source_listing_stays_out_of_the_index_material_builds():
+    """Through Material's own search parser: a listing with line numbers nests a <div>
+    before its code, so marking the listing's <div> alone let the code into the index."""
+    from material.plugins.search.plugin import Parser
+
+    html = ('<h2 id="f">f</h2><p>prose</p><details class="mkdocstrings-source"><summary>Source code in '
+            '<code>x.py</code></summary><div class="language-python highlight"><table class="highlighttable">'
+            '<tr><td class="linenos"><div class="linenodiv"><pre>1</pre></div></td><td class="code"><div><pre>'
+            '<code>def listed_code(): pass</code></pre></div></td></tr></table></div></details>')
+    parser = Parser()
+    parser.feed(search.exclude_code_and_math_markup(html))
+    parser.close()
+    indexed = " ".join("".join(section.text) for section in parser.data)
+    assert "prose" in indexed and "listed_code" not in indexed and "Source code in" not in indexed
+
+
 def test_multi_letter_subscripts_are_set_upright():
     katex = _hook("katex")
     assert katex.upright_subscripts(r"d_{model} + x_{i,j} + D_{KL} + a_{2i} + b_k") == (
