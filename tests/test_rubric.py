@@ -211,6 +211,10 @@ def test_recordings_are_compared_with_the_run(tmp_path):
     # a test that no longer links eq-1 changes the scorecard: the run fails
     unlinked = tests.replace('@pytest.mark.paper("eq-1")\n', "")
     assert run_project(tmp_path, unlinked, ini=ini)[0] == 1
+    # a recorded test skipped in this run (an integration test without --integration)
+    # did not run: its leaf is not compared, and the run passes
+    skipped = tests.replace('@pytest.mark.paper("eq-1")\n', '@pytest.mark.paper("eq-1")\n@pytest.mark.skip(reason="x")\n')
+    assert run_project(tmp_path, skipped, ini=ini)[0] == 0
 
 
 def test_an_out_of_scope_result_needs_no_tolerance():
