@@ -42,6 +42,7 @@ __all__ = [
     "GrokConfig", "GrokTransformer", "grokked", "mirror_fraction", "modular_data", "train_grokking"]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "grokking.json"
+SEEDS_RECORD = RECORD.with_name("grokking_seeds.json")  # the registered weight-decay comparison
 
 
 # --8<-- [start:config]
@@ -176,22 +177,30 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--full", action="store_true", help=f"the full runs (minutes); writes {RECORD.name}")
     group.add_argument("--dry-run", action="store_true", help="a tiny run, seconds")
-    group.add_argument("--seed", type=int, help="both arms on this seed; writes grokking_seed_N.json beside the record")
+    group.add_argument("--seeds", type=int, nargs="+",
+                       help=f"both arms on each seed (the rubric's registered comparison); adds them to {SEEDS_RECORD.name}")
     args = parser.parse_args(argv)
     if args.dry_run:
         result = train_grokking(GrokConfig(p=11, d_model=32, n_layers=1, steps=50, eval_every=10), progress=True)
         print(f"dry run done in {result['seconds']} s")
         return 0
-    seed = 0 if args.seed is None else args.seed
+    if args.seeds:
+        found = {}
+        for seed in args.seeds:
+            for name, wd in (("weight_decay_1", 1.0), ("weight_decay_0.1", 0.1)):
+                print(f"== seed {seed}, {name}", flush=True)
+                run = train_grokking(replace(GrokConfig(), weight_decay=wd, seed=seed))
+                found.setdefault(name, {})[str(seed)] = {k: run[k] for k in ("seconds", "step", "train_acc", "val_acc")}
+        old = json.loads(SEEDS_RECORD.read_text()) if SEEDS_RECORD.exists() else {}
+        for name, by_seed in found.items():
+            old.setdefault(name, {}).update(by_seed)
+        SEEDS_RECORD.write_text(json.dumps(old) + "\n")
+        print(f"recorded to {SEEDS_RECORD}")
+        return 0
     runs = {}
     for name, wd in (("weight_decay_1", 1.0), ("weight_decay_0.1", 0.1)):
         print(f"== {name}", flush=True)
-        runs[name] = train_grokking(replace(GrokConfig(), weight_decay=wd, seed=seed), progress=True)
-    if args.seed is not None:  # the registered comparison: seeds of their own, merged by --merge-seeds
-        out = RECORD.with_name(f"grokking_seed_{seed}.json")
-        out.write_text(json.dumps(runs) + "\n")
-        print(f"recorded to {out}")
-        return 0
+        runs[name] = train_grokking(replace(GrokConfig(), weight_decay=wd), progress=True)
     RECORD.write_text(json.dumps(runs) + "\n")
     print(f"recorded to {RECORD}")
     return 0
