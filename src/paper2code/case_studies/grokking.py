@@ -43,6 +43,7 @@ __all__ = [
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "grokking.json"
 SEEDS_RECORD = RECORD.with_name("grokking_seeds.json")  # the registered weight-decay comparison
+RUBRIC = Path(__file__).parent / "rubrics" / "grokking.yaml"
 
 
 # --8<-- [start:config]
