@@ -114,6 +114,24 @@ def test_a_faithful_reproduction_is_called_consistent_at_the_stated_rate(n):
     assert abs(wrong / reps - 0.05) < _band(0.05, reps)
 
 
+@pytest.mark.parametrize("n, k", [(5, 5), (10, 3)])
+def test_a_paper_mean_of_k_runs_is_called_differs_at_the_stated_rate_with_paper_runs(n, k):
+    """A faithful paper value that is the mean of k runs: 'differs' ~5% of the time with
+    paper_runs=k; taken as one run (the default), far less often: the check loses its power."""
+    rng, reps = random.Random(200 + n), 3000
+    papers = [(_normal_runs(rng, n), sum(_normal_runs(rng, k)) / k) for _ in range(reps)]
+    wrong = sum(compare_to_paper(ours, paper, paper_runs=k).verdict == "differs" for ours, paper in papers)
+    assert abs(wrong / reps - 0.05) < _band(0.05, reps)
+    as_one_run = sum(compare_to_paper(ours, paper).verdict == "differs" for ours, paper in papers)
+    assert as_one_run / reps < 0.02
+
+
+def test_paper_runs_must_be_a_whole_number_of_runs():
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="whole number of runs"):
+            prediction_interval([1.0, 2.0, 3.0], draws=bad)
+
+
 @pytest.mark.parametrize("n", [5, 10, 20])
 def test_the_mean_ci_is_the_wrong_yardstick_and_gets_worse_with_more_seeds(n):
     """The paper's single run lands outside our mean's 95% CI far more than 5% of the time."""

@@ -84,6 +84,21 @@ def test_each_criterion_gives_its_verdict_and_the_row_shows_n_interval_criterion
     assert "res-count" in text.splitlines()[-1] and "without a tolerance or criterion" in text
 
 
+def test_a_paper_value_that_is_a_mean_of_k_runs_is_judged_as_one(tmp_path):
+    """paper_runs: k narrows the yardstick from sqrt(1 + 1/n) to sqrt(1/k + 1/n): a paper value
+    0.035 from our mean is inside the one-run interval (half-width 0.048) and outside the
+    five-run one (0.028)."""
+    near = [0.935, 0.945, 0.925, 0.955, 0.915]  # mean 0.935, spread as ACC's
+    loose = RUBRIC.replace("margin: 0.05, seeds", "margin: 0.2, seeds")
+    code, card = run(tmp_path, TESTS.replace("ACC", f"{near}, must_match=False"), rubric=loose)
+    assert code == 0 and rows(card)["res-acc"][0] == "consistent"
+    five = loose.replace("margin: 0.2, seeds", "margin: 0.2, paper_runs: 5, seeds")
+    code, card = run(tmp_path, TESTS.replace("ACC", f"{near}, must_match=False"), rubric=five)
+    assert code == 0 and rows(card)["res-acc"][0] == "off"
+    assert "prediction interval of a mean of 5 runs" in rows(card)["res-acc"][1]
+    assert "our runs vs the paper's value (a mean of 5 runs)" in rows(card)["res-acc"][1]
+
+
 def test_a_verdict_other_than_the_expected_one_fails_the_test_unless_must_match_is_false(tmp_path):
     far = [0.80, 0.81, 0.79, 0.82, 0.78]
     code, card = run(tmp_path, TESTS.replace("ACC", str(far)))
@@ -132,6 +147,9 @@ BASE = {"id": "r", "kind": "result", "text": "t", "where": "w", "value": 1.0}
     ({"test": "paper", "confidance": 0.9}, "unknown key 'confidance'"),
     ({"test": "paper", "confidence": 95}, "confidence: 95 is not in (0.5, 1)"),
     ({"test": "paper", "margin": 0}, "margin: must be positive"),
+    ({"test": "paper", "margin": 1, "paper_runs": 0}, "paper_runs: expected how many runs"),
+    ({"test": "paper", "margin": 1, "paper_runs": 2.5}, "paper_runs: expected how many runs"),
+    ({"test": "paired", "expect": "higher", "paper_runs": 3}, "paper_runs: only a paper test"),
 ])
 def test_bad_criteria_give_one_clear_error(criterion, message):
     with pytest.raises(RubricError) as err:

@@ -136,7 +136,9 @@ def _check_level(confidence: float) -> None:
 
 
 # --8<-- [start:prediction_interval]
-def prediction_interval(values: Iterable[float], confidence: float = 0.95) -> Interval:
+def prediction_interval(
+    values: Iterable[float], confidence: float = 0.95, draws: int = 1
+) -> Interval:
     r"""Where one more run would fall: the yardstick for a paper's single run.
 
     $$\bar{x} \pm t_{1-\alpha/2,\,n-1}\; s\,\sqrt{1 + \tfrac{1}{n}} \tag{2}$$
@@ -145,18 +147,23 @@ def prediction_interval(values: Iterable[float], confidence: float = 0.95) -> In
     the confidence interval of *our mean*, Eq. (1), shrinks as $1/\sqrt{n}$
     and would call a faithful reproduction wrong more often the more seeds we
     run. Eq. (2) is for a new draw $x_{n+1}$: $x_{n+1} - \bar{x}$ has variance
-    $\sigma^2 (1 + 1/n)$.
+    $\sigma^2 (1 + 1/n)$. With ``draws`` $= k$ it is for the mean of $k$ new
+    runs (a paper that reports a mean over $k$ seeds): $\sqrt{1/k + 1/n}$
+    replaces $\sqrt{1 + 1/n}$.
 
     Examples:
         >>> print(prediction_interval([27.1, 27.5, 26.9, 27.4, 27.2]))
         27.220 ± 0.726 (95% prediction interval, n=5)
     """
     _check_level(confidence)
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise ValueError(f"draws must be a whole number of runs >= 1, got {draws!r}")
     xs = _runs(values, "a prediction interval")
     mean, s = _spread(xs)
     n = len(xs)
     t = t_quantile(1.0 - (1.0 - confidence) / 2.0, n - 1)
-    return Interval(mean, t * s * math.sqrt(1.0 + 1.0 / n), n, confidence, "prediction interval")
+    kind = "prediction interval" + (f" of a mean of {draws} runs" if draws > 1 else "")
+    return Interval(mean, t * s * math.sqrt(1.0 / draws + 1.0 / n), n, confidence, kind)
 
 
 # --8<-- [end:prediction_interval]
@@ -205,12 +212,14 @@ class Verdict:
 # --8<-- [start:compare_to_paper]
 def compare_to_paper(
     values: Iterable[float], paper: float, confidence: float = 0.95,
-    margin: float | None = None,
+    margin: float | None = None, paper_runs: int = 1,
 ) -> Verdict:
     r"""Our ``n`` runs against the paper's single run, by the prediction interval, Eq. (2).
 
-    The paper's number is taken as **one draw** of what our runs sample (a mean over
-    $k$ runs would need $\sqrt{1/n + 1/k}$ instead of $\sqrt{1 + 1/n}$).
+    The paper's number is taken as **one draw** of what our runs sample; a paper
+    that reports the mean of $k$ runs passes ``paper_runs=k``, and
+    $\sqrt{1/k + 1/n}$ replaces $\sqrt{1 + 1/n}$ below. (The best of $k$ runs, or a
+    checkpoint chosen on the test set, is biased, which no interval corrects.)
 
     * ``"differs"``: the paper's value is outside the ``confidence``
       prediction interval. A faithful reproduction gets this with
@@ -240,7 +249,7 @@ def compare_to_paper(
     paper = float(paper)
     if not math.isfinite(paper):
         raise ValueError(f"the paper's value must be a finite number, got {paper}")
-    pi = prediction_interval(values, confidence)
+    pi = prediction_interval(values, confidence, draws=paper_runs)
     level = f"{100 * confidence:g}%"
     if paper not in pi:
         word = "differs"
@@ -252,7 +261,8 @@ def compare_to_paper(
         t_one = t_quantile(confidence, pi.n - 1)  # one-sided, level 1 - confidence
         se = pi.half_width / t_quantile(1.0 - (1.0 - confidence) / 2.0, pi.n - 1)
         word = "consistent" if abs(paper - pi.mean) + t_one * se < margin else "cannot tell"
-    rule = f"the paper's {paper:g} inside the {level} prediction interval"
+    runs = f" (a mean of {paper_runs} runs)" if paper_runs > 1 else ""
+    rule = f"the paper's {paper:g}{runs} inside the {level} prediction interval"
     if margin is None:
         rule += " (no margin stated: not rejected)"
     else:

@@ -24,9 +24,10 @@ against the paper's value, `compare_to_paper`, with a ``margin``), ``paired``
 (an arm against a baseline arm over the same seeds, `compare_arms`, with
 ``expect: higher`` or ``lower``) or ``equivalence`` (two arms, `equivalence`,
 with a ``margin``; its ``confidence`` c is a TOST at α = 1 - c, a 1 - 2α interval); also
-``arms``, ``seeds``, ``metric``, ``confidence`` (default 0.95), ``margin``
-and ``changed`` (why it was changed after seeing data: the deviation log
-lists it). A result leaf with a value and neither a tolerance nor a
+``arms``, ``seeds``, ``metric``, ``confidence`` (default 0.95), ``margin``,
+``paper_runs`` (``test: paper`` only: the paper's value is a mean of that many
+runs; default 1) and ``changed`` (why it was changed after seeing data: the
+deviation log lists it). A result leaf with a value and neither a tolerance nor a
 criterion is valid: its scorecard row says it *needs a tolerance*.
 
 Unknown keys are ignored. The scorecard (`paper2code.scorecard`) joins a
@@ -57,7 +58,7 @@ __all__ = [
 KINDS = ("implementation", "execution", "result")
 STATUSES = ("deviation", "out-of-scope")
 TESTS = ("paper", "paired", "equivalence")  # the tests a criterion can name
-_CRITERION_KEYS = {"test", "arms", "seeds", "metric", "expect", "margin", "confidence", "changed"}
+_CRITERION_KEYS = {"test", "arms", "seeds", "metric", "expect", "margin", "confidence", "changed", "paper_runs"}
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 
@@ -206,6 +207,14 @@ def _criterion(raw, at: str, leaf: Leaf) -> dict:
         raise RubricError(f"{at}.expect: only a paired test has an expected direction")
     if test == "paper" and leaf.value is None:
         raise RubricError(f"{at}: test paper compares with the paper's value, and the leaf has none")
+    if raw.get("paper_runs") is not None:
+        runs = raw["paper_runs"]
+        if test != "paper":
+            raise RubricError(f"{at}.paper_runs: only a paper test compares with the paper's runs")
+        if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+            raise RubricError(f"{at}.paper_runs: expected how many runs the paper's value is a mean of "
+                              f"(an integer >= 1), got {runs!r}")
+        out["paper_runs"] = runs
     if raw.get("seeds") is not None:
         seeds = raw["seeds"]
         if not isinstance(seeds, list) or len(seeds) < 2 or not all(

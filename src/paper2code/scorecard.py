@@ -52,7 +52,8 @@ def judge(leaf: Leaf, values: list[float], baseline: list[float] | None = None):
         raise ValueError(f"{leaf.id}: {len(values)} values, but the criterion lists "
                          f"{len(seeds)} seeds {seeds}")
     if c["test"] == "paper":
-        return evaluation.compare_to_paper(values, leaf.value, c["confidence"], c.get("margin"))
+        return evaluation.compare_to_paper(values, leaf.value, c["confidence"], c.get("margin"),
+                                           paper_runs=c.get("paper_runs", 1))
     if c["test"] == "paired":
         if baseline is None:
             raise ValueError(f"{leaf.id}: a paired criterion needs the baseline arm (baseline=...)")
@@ -67,7 +68,9 @@ def judge(leaf: Leaf, values: list[float], baseline: list[float] | None = None):
 def criterion_text(leaf: Leaf) -> str:
     """The criterion in one line: test, arms, seeds, metric, and a change after the data."""
     c = leaf.criterion
-    parts = [{"paper": "our runs vs the paper's value", "paired": "paired arms",
+    paper = "our runs vs the paper's value" + (
+        f" (a mean of {c['paper_runs']} runs)" if c.get("paper_runs", 1) > 1 else "")
+    parts = [{"paper": paper, "paired": "paired arms",
               "equivalence": f"equivalence within ±{c.get('margin', 0):g}"}[c["test"]]]
     if c.get("arms"):
         parts.append(" vs ".join(c["arms"]))
