@@ -126,6 +126,29 @@ def test_the_runs_must_fit_the_criterion(tmp_path, capsys):
     assert "res-clip: a paired criterion needs the baseline arm" in out
 
 
+def test_values_by_seed_are_paired_by_seed_and_must_be_the_registered_seeds(tmp_path, capsys):
+    # the same runs as CLIP/NOCLIP, given by seed in another order: the same verdict
+    clip = {4: CLIP[4], 0: CLIP[0], 2: CLIP[2], 1: CLIP[1], 3: CLIP[3]}
+    noclip = {str(seed): value for seed, value in enumerate(NOCLIP)}
+    tests = TESTS.replace("ACC", str(ACC)).replace(f"{CLIP}, baseline={NOCLIP}", f"{clip}, baseline={noclip}")
+    _, as_lists = run(tmp_path, TESTS.replace("ACC", str(ACC)))
+    code, card = run(tmp_path, tests)
+    assert code == 0 and rows(card)["res-clip"] == rows(as_lists)["res-clip"]
+    # the control: other pairs (the dict's order, not the seed) give another interval
+    shuffled = {seed: NOCLIP[(seed + 1) % 5] for seed in range(5)}
+    code, card = run(tmp_path, TESTS.replace("ACC", str(ACC)).replace(
+        f"{CLIP}, baseline={NOCLIP}", f"{clip}, baseline={shuffled}"))
+    assert rows(card)["res-clip"] != rows(as_lists)["res-clip"]
+    wrong = {0: 0.9, 1: 0.91, 2: 0.89, 3: 0.92, 7: 0.88}  # seed 7 is not registered
+    code, _ = run(tmp_path, TESTS.replace("ACC", str(wrong)), "-rf")
+    out = capsys.readouterr().out
+    assert code == 1 and "res-acc: values for seeds [0, 1, 2, 3, 7], but the criterion registered [0, 1, 2, 3, 4]" in out
+    code, _ = run(tmp_path, TESTS.replace("ACC", str(ACC)).replace(
+        f"{CLIP}, baseline={NOCLIP}", f"{clip}, baseline={{'a': 1}}"), "-rf")
+    out = capsys.readouterr().out
+    assert code == 1 and "res-clip: the baseline by seed needs integer seeds as keys" in out
+
+
 def test_a_changed_criterion_is_in_the_deviation_log(tmp_path):
     _, card = run(tmp_path, TESTS.replace("ACC", str(ACC)))
     log = card.render_deviations()

@@ -30,6 +30,7 @@ without xdist (xdist's workers do not report deselected tests).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,25 @@ def _runs(ours) -> float | list[float]:
         return [float(v) for v in ours]
 
 
+def _by_seed(leaf, what: str, given):
+    """``{seed: value}`` -> the values in the order of the criterion's seeds, which it must match."""
+    if not isinstance(given, Mapping):
+        return given
+    seeds = leaf.criterion.get("seeds") if leaf.criterion else None
+    if not seeds:
+        pytest.fail(f"{leaf.id}: {what} by seed, but the criterion lists no seeds to match them with",
+                    pytrace=False)
+    try:
+        keyed = {int(key): value for key, value in given.items()}
+    except (TypeError, ValueError):
+        pytest.fail(f"{leaf.id}: {what} by seed needs integer seeds as keys, got {sorted(map(str, given))}",
+                    pytrace=False)
+    if set(keyed) != set(seeds) or len(keyed) != len(given):
+        pytest.fail(f"{leaf.id}: {what} for seeds {sorted(keyed)}, but the criterion registered {seeds}",
+                    pytrace=False)
+    return [keyed[seed] for seed in seeds]
+
+
 @pytest.fixture
 def paper_result(request: pytest.FixtureRequest):
     """Check our value(s) for a result leaf against the paper's and record them.
@@ -142,8 +162,8 @@ def paper_result(request: pytest.FixtureRequest):
     ``paper_result(leaf_id, ours)`` fails the test when the number ``ours``
     is outside the leaf's tolerance, and returns ``ours``. A leaf with no
     tolerance yet records ``ours`` without judging it (*needs a tolerance*).
-    ``paper_result(leaf_id, values, baseline=None)`` with per-seed values
-    judges them by the leaf's ``criterion`` (`paper2code.scorecard.judge`),
+    ``paper_result(leaf_id, values, baseline=None)`` with per-seed values (a
+    list, or ``{seed: value}``, whose seeds must be the criterion's) judges them by the leaf's ``criterion`` (`paper2code.scorecard.judge`),
     fails the test unless the verdict reproduces the paper (consistent, the
     expected direction, equivalent), and returns the `Verdict`. With
     ``must_match=False`` nothing fails: for a known, reported difference,
@@ -160,7 +180,7 @@ def paper_result(request: pytest.FixtureRequest):
             leaf = _rubric(item.config, path).leaf(leaf_id)
         except KeyError as err:
             pytest.fail(str(err.args[0]), pytrace=False)
-        runs = _runs(ours)
+        runs = _runs(_by_seed(leaf, "values", ours))
         if leaf.kind != "result" or (leaf.value is None and not leaf.criterion):
             pytest.fail(f"{leaf_id} is not a result leaf with a value or criterion", pytrace=False)
         if isinstance(runs, float):
@@ -177,7 +197,7 @@ def paper_result(request: pytest.FixtureRequest):
         if not leaf.criterion:
             pytest.fail(f"{leaf_id}: per-seed values need a criterion in the rubric "
                         "(e.g. criterion: {test: paper, margin: 0.01}), stated before the run", pytrace=False)
-        base = None if baseline is None else _runs(baseline)
+        base = None if baseline is None else _runs(_by_seed(leaf, "the baseline", baseline))
         if isinstance(base, float):
             base = [base]
         try:

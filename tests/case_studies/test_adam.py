@@ -115,7 +115,7 @@ def test_the_mlp_claim_holds_on_the_registered_new_seeds(paper_result):
     for opt in ("Adam", "SGD+Nesterov"):
         assert confirm["rates"][opt] == record["runs"][f"MLP / {opt}"]["lr"]
         assert record["grid"][opt][0] < confirm["rates"][opt] < record["grid"][opt][-1], opt
-    sgd, adam = ([math.log10(confirm["loss"][o][str(s)][9]) for s in leaf.criterion["seeds"]]
+    sgd, adam = ({int(s): math.log10(curve[9]) for s, curve in confirm["loss"][o].items()}
                  for o in ("SGD+Nesterov", "Adam"))
     paper_result("claim-mlp-faster", sgd, baseline=adam)  # fails unless the verdict is "higher"
 

@@ -71,13 +71,13 @@ def test_recorded_full_run_meets_the_thresholds_fixed_before_it(record, paper_re
     paper_result("claim-sigma-choices-mmd", beta, baseline=tilde)
 
 
-def in_mode_shares(record: dict, name: str) -> list[float]:
-    return [run["metrics"][name]["in_mode"] for run in record["runs"].values()]
+def in_mode_shares(record: dict, name: str) -> dict[int, float]:
+    return {int(seed): run["metrics"][name]["in_mode"] for seed, run in record["runs"].items()}
 
 
-def mmd_ratios(record: dict, name: str) -> list[float]:
-    return [run["metrics"][name]["mmd2"] / run["metrics"]["Gaussian fit"]["mmd2"]
-            for run in record["runs"].values()]
+def mmd_ratios(record: dict, name: str) -> dict[int, float]:
+    return {int(seed): run["metrics"][name]["mmd2"] / run["metrics"]["Gaussian fit"]["mmd2"]
+            for seed, run in record["runs"].items()}
 
 
 @pytest.mark.paper("alg-1")

@@ -324,9 +324,9 @@ def test_table_1_arms_compared_seed_by_seed_by_the_criteria_stated_before(paper_
     # paired by seed, 95% interval. Table 1's direction against no clipping is
     # reproduced; against the KL penalty, and on speed, the runs cannot tell.
     runs = load("ppo_cartpole")["runs"]
-    seeds = sorted({k.split("/")[1] for k in runs})
-    end = {a: [stability(runs[f"{a}/{s}"]) for s in seeds] for a in ("ppo", "ppo_noclip", "ppo_kl")}
-    speed = {a: [steps_to_solve(runs[f"{a}/{s}"]) for s in seeds] for a in ("ppo", "ppo_noclip")}
+    seeds = {int(k.split("/")[1].removeprefix("seed")) for k in runs}  # by seed: the fixture pairs them
+    end = {a: {s: stability(runs[f"{a}/seed{s}"]) for s in seeds} for a in ("ppo", "ppo_noclip", "ppo_kl")}
+    speed = {a: {s: steps_to_solve(runs[f"{a}/seed{s}"]) for s in seeds} for a in ("ppo", "ppo_noclip")}
     paper_result("claim-clip-stability", end["ppo"], baseline=end["ppo_noclip"])
     v = paper_result("claim-clip-speed", speed["ppo"], baseline=speed["ppo_noclip"], must_match=False)
     assert v.verdict == "cannot tell"
@@ -335,8 +335,8 @@ def test_table_1_arms_compared_seed_by_seed_by_the_criteria_stated_before(paper_
     # Descriptive, not pre-registered (the page says so): no-clip PPO solves too, then
     # falls back; each no-clip seed's worst evaluation after 40,960 steps is below
     # every clipped seed's
-    worst = {a: [min(runs[f"{a}/{s}"]["eval_return"][5:]) for s in seeds] for a in ("ppo", "ppo_noclip")}
-    assert all(solved_at(runs[f"ppo_noclip/{s}"]) for s in seeds)
+    worst = {a: [min(runs[f"{a}/seed{s}"]["eval_return"][5:]) for s in seeds] for a in ("ppo", "ppo_noclip")}
+    assert all(solved_at(runs[f"ppo_noclip/seed{s}"]) for s in seeds)
     assert max(worst["ppo_noclip"]) < min(worst["ppo"])
 
 

@@ -143,7 +143,7 @@ def test_recorded_runs_compared_seed_by_seed_by_the_criteria_stated_before(paper
     # The rubric's criteria (paired over the same seeds, 95%): plain-32 above plain-8
     # (the degradation), plain-32 above residual-32, and the paper's direction for the
     # residual nets, residual-32 *below* residual-8, which these runs do not show.
-    err = {name: [final_error(run) for run in runs.values()]
+    err = {name: {int(seed): final_error(run) for seed, run in runs.items()}  # by seed: paired
            for name, runs in RECORD["runs"].items()}
     assert len(RECORD["config"]["seeds"]) >= 5
     assert min(_gaps("plain")) >= 0.05  # the degradation is large in every seed
