@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
+
 import pytest
 
 from paper2code.case_studies.grokking import (
@@ -34,6 +36,17 @@ def test_tiny_configuration_learns_its_training_set():
     assert result["train_acc"][-1] > 0.9
 
 
+def test_the_recorded_runs_used_the_configuration_of_this_code():
+    # Cheap, in the plain suite: each recorded run is GrokConfig() with its arm's weight
+    # decay, so a changed default fails here; a changed training loop fails the prefix
+    # re-runs below (under --integration, which CI runs: 100 steps of the full
+    # configuration take 6 s on one thread, two of them a tenth of the suite).
+    runs = load("grokking")
+    for arm, wd in (("weight_decay_1", 1.0), ("weight_decay_0.1", 0.1)):
+        assert runs[arm]["config"] == asdict(replace(GrokConfig(), weight_decay=wd))
+
+
+@pytest.mark.integration
 def test_a_prefix_of_the_recorded_full_run_is_reproduced():
     # The full run's first 100 steps, re-run: the recording must come from this code.
     # Tolerances: float rounding differs between CPUs and thread counts, and 100
@@ -82,6 +95,7 @@ def test_the_weight_decay_claim_on_the_registered_seeds(paper_result):
     paper_result("claim-weight-decay", strong, baseline=weak)  # fails unless "higher"
 
 
+@pytest.mark.integration
 def test_a_prefix_of_a_registered_seed_is_reproduced():
     # seed 1, weight decay 0.1, first 100 steps: the per-seed recording comes from this code
     recorded = load("grokking_seeds")["weight_decay_0.1"]["1"]
