@@ -101,6 +101,9 @@ def test_prediction_interval_matches_scipy_and_eq_2():
     half = stats.t.ppf(0.975, 4) * s * math.sqrt(1 + 1 / 5)
     assert pi.half_width == pytest.approx(half, rel=1e-12)
     assert pi.half_width == pytest.approx(mean_ci(xs).half_width * math.sqrt(5 + 1), rel=1e-12)
+    for k in (2, 3, 5):  # a paper value that is a mean of k runs: sqrt(1/k + 1/n)
+        half = stats.t.ppf(0.975, 4) * s * math.sqrt(1 / k + 1 / 5)
+        assert prediction_interval(xs, draws=k).half_width == pytest.approx(half, rel=1e-12)
 
 
 @pytest.mark.parametrize("n", [3, 5, 10, 20])

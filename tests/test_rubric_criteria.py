@@ -97,6 +97,7 @@ def test_a_paper_value_that_is_a_mean_of_k_runs_is_judged_as_one(tmp_path):
     assert code == 0 and rows(card)["res-acc"][0] == "off"
     assert "prediction interval of a mean of 5 runs" in rows(card)["res-acc"][1]
     assert "our runs vs the paper's value (a mean of 5 runs)" in rows(card)["res-acc"][1]
+    assert "ruled out (TOST on the mean of 5 more runs)" in rows(card)["res-acc"][1]
 
 
 def test_a_verdict_other_than_the_expected_one_fails_the_test_unless_must_match_is_false(tmp_path):
@@ -147,6 +148,17 @@ def test_values_by_seed_are_paired_by_seed_and_must_be_the_registered_seeds(tmp_
         f"{CLIP}, baseline={NOCLIP}", f"{clip}, baseline={{'a': 1}}"), "-rf")
     out = capsys.readouterr().out
     assert code == 1 and "res-clip: the baseline by seed needs integer seeds as keys" in out
+    for bad, message in (({1.9: 0.9}, "by seed needs integer seeds as keys, got 1.9"),
+                         ({True: 0.9}, "by seed needs integer seeds as keys, got True"),
+                         ({"01": 0.9}, "by seed needs integer seeds as keys, got '01'"),
+                         ({0: 0.9, "0": 0.91}, "give seed 0 twice")):
+        code, _ = run(tmp_path, TESTS.replace("ACC", str(bad)), "-rf")
+        out = capsys.readouterr().out
+        assert code == 1 and f"res-acc: values {message}" in out, bad
+    code, _ = run(tmp_path, TESTS.replace("ACC", str(ACC)).replace(
+        f"{CLIP}, baseline={NOCLIP}", f"{clip}, baseline={NOCLIP}"), "-rf")
+    out = capsys.readouterr().out
+    assert code == 1 and "res-clip: pass the values and the baseline both by seed" in out
 
 
 def test_a_changed_criterion_is_in_the_deviation_log(tmp_path):

@@ -266,7 +266,8 @@ def compare_to_paper(
     if margin is None:
         rule += " (no margin stated: not rejected)"
     else:
-        rule += f", and a difference of ±{margin:g} ruled out (TOST on one more run)"
+        more = "one more run" if paper_runs == 1 else f"the mean of {paper_runs} more runs"
+        rule += f", and a difference of ±{margin:g} ruled out (TOST on {more})"
     return Verdict(word, pi, rule)
 
 

@@ -136,6 +136,15 @@ def _runs(ours) -> float | list[float]:
         return [float(v) for v in ours]
 
 
+def _seed_key(leaf_id: str, what: str, key) -> int:
+    """A seed as a dict key: an int, or its decimal string ("3"); nothing else."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    if isinstance(key, str) and key.lstrip("-").isdigit() and str(int(key)) == key:
+        return int(key)
+    pytest.fail(f"{leaf_id}: {what} by seed needs integer seeds as keys, got {key!r}", pytrace=False)
+
+
 def _by_seed(leaf, what: str, given):
     """``{seed: value}`` -> the values in the order of the criterion's seeds, which it must match."""
     if not isinstance(given, Mapping):
@@ -144,12 +153,13 @@ def _by_seed(leaf, what: str, given):
     if not seeds:
         pytest.fail(f"{leaf.id}: {what} by seed, but the criterion lists no seeds to match them with",
                     pytrace=False)
-    try:
-        keyed = {int(key): value for key, value in given.items()}
-    except (TypeError, ValueError):
-        pytest.fail(f"{leaf.id}: {what} by seed needs integer seeds as keys, got {sorted(map(str, given))}",
-                    pytrace=False)
-    if set(keyed) != set(seeds) or len(keyed) != len(given):
+    keyed: dict[int, object] = {}
+    for key, value in given.items():
+        seed = _seed_key(leaf.id, what, key)
+        if seed in keyed:
+            pytest.fail(f"{leaf.id}: {what} give seed {seed} twice ({key!r})", pytrace=False)
+        keyed[seed] = value
+    if set(keyed) != set(seeds):
         pytest.fail(f"{leaf.id}: {what} for seeds {sorted(keyed)}, but the criterion registered {seeds}",
                     pytrace=False)
     return [keyed[seed] for seed in seeds]
@@ -180,6 +190,9 @@ def paper_result(request: pytest.FixtureRequest):
             leaf = _rubric(item.config, path).leaf(leaf_id)
         except KeyError as err:
             pytest.fail(str(err.args[0]), pytrace=False)
+        if baseline is not None and isinstance(ours, Mapping) != isinstance(baseline, Mapping):
+            pytest.fail(f"{leaf_id}: pass the values and the baseline both by seed ({{seed: value}}) "
+                        "or both as lists in the same order", pytrace=False)
         runs = _runs(_by_seed(leaf, "values", ours))
         if leaf.kind != "result" or (leaf.value is None and not leaf.criterion):
             pytest.fail(f"{leaf_id} is not a result leaf with a value or criterion", pytrace=False)
