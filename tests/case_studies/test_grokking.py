@@ -41,9 +41,11 @@ def test_the_recorded_runs_used_the_configuration_of_this_code():
     # decay, so a changed default fails here; a changed training loop fails the prefix
     # re-runs below (under --integration, which CI runs: 100 steps of the full
     # configuration take 6 s on one thread, two of them a tenth of the suite).
-    runs = load("grokking")
+    runs, by_seed = load("grokking"), load("grokking_seeds")
     for arm, wd in (("weight_decay_1", 1.0), ("weight_decay_0.1", 0.1)):
         assert runs[arm]["config"] == asdict(replace(GrokConfig(), weight_decay=wd))
+        for seed, run in by_seed[arm].items():
+            assert run["config"] == asdict(replace(GrokConfig(), weight_decay=wd, seed=int(seed)))
 
 
 @pytest.mark.integration
@@ -99,7 +101,8 @@ def test_the_weight_decay_claim_on_the_registered_seeds(paper_result):
 def test_a_prefix_of_a_registered_seed_is_reproduced():
     # seed 1, weight decay 0.1, first 100 steps: the per-seed recording comes from this code
     recorded = load("grokking_seeds")["weight_decay_0.1"]["1"]
-    fresh = train_grokking(GrokConfig(weight_decay=0.1, seed=1, steps=100))
+    fresh = train_grokking(GrokConfig(**{**recorded["config"], "steps": 100}))  # seed 1, as recorded
     assert fresh["step"] == recorded["step"][:1] == [100]
     assert abs(fresh["train_acc"][0] - recorded["train_acc"][0]) <= 0.01
     assert abs(fresh["val_acc"][0] - recorded["val_acc"][0]) <= 0.01
+    assert abs(fresh["train_loss"][0] - recorded["train_loss"][0]) <= 0.01 * recorded["train_loss"][0]

@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, wd in (("weight_decay_1", 1.0), ("weight_decay_0.1", 0.1)):
                 print(f"== seed {seed}, {name}", flush=True)
                 run = train_grokking(replace(GrokConfig(), weight_decay=wd, seed=seed))
-                found.setdefault(name, {})[str(seed)] = {k: run[k] for k in ("seconds", "step", "train_acc", "val_acc")}
+                found.setdefault(name, {})[str(seed)] = run  # with its config and loss
         old = json.loads(SEEDS_RECORD.read_text()) if SEEDS_RECORD.exists() else {}
         for name, by_seed in found.items():
             old.setdefault(name, {}).update(by_seed)
