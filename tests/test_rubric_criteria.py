@@ -151,6 +151,7 @@ def test_values_by_seed_are_paired_by_seed_and_must_be_the_registered_seeds(tmp_
     for bad, message in (({1.9: 0.9}, "by seed needs integer seeds as keys, got 1.9"),
                          ({True: 0.9}, "by seed needs integer seeds as keys, got True"),
                          ({"01": 0.9}, "by seed needs integer seeds as keys, got '01'"),
+                         ({"--1": 0.9}, "by seed needs integer seeds as keys, got '--1'"),
                          ({0: 0.9, "0": 0.91}, "give seed 0 twice")):
         code, _ = run(tmp_path, TESTS.replace("ACC", str(bad)), "-rf")
         out = capsys.readouterr().out

@@ -30,6 +30,7 @@ without xdist (xdist's workers do not report deselected tests).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def _seed_key(leaf_id: str, what: str, key) -> int:
     """A seed as a dict key: an int, or its decimal string ("3"); nothing else."""
     if isinstance(key, int) and not isinstance(key, bool):
         return key
-    if isinstance(key, str) and key.lstrip("-").isdigit() and str(int(key)) == key:
+    if isinstance(key, str) and re.fullmatch(r"-?(0|[1-9][0-9]*)", key):
         return int(key)
     pytest.fail(f"{leaf_id}: {what} by seed needs integer seeds as keys, got {key!r}", pytrace=False)
 
