@@ -1,7 +1,7 @@
 r"""`paper2code analyze arXiv:ID`: the source and PDF fetched from a local stand-in for arXiv.
 
-A `http.server` in a thread of this process serves ``/e-print/<id>`` and
-``/pdf/<id>`` from fixtures made here (a tar.gz of a main .tex with an
+`paper2code.analysis.arxiv.stand_in` (a `http.server` in a thread of this
+process) serves ``/e-print/<id>`` and ``/pdf/<id>`` from fixtures made here (a tar.gz of a main .tex with an
 ``\\input``, a single gzipped .tex, a corrupt archive) and the sample PDF;
 ``PAPER2CODE_ARXIV_URL`` points the command at it, ``PAPER2CODE_CACHE`` at a
 temporary folder.
@@ -13,13 +13,11 @@ import gzip
 import io
 import json
 import tarfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from paper2code.analysis import sample_paper
-from paper2code.analysis.arxiv import arxiv_id, main_tex
+from paper2code.analysis.arxiv import arxiv_id, main_tex, stand_in
 from paper2code.analysis.convert import PaperError
 from paper2code.rubric import load_rubric
 from tests.analysis.test_cli import assert_refused, snapshot
@@ -53,51 +51,29 @@ SPLIT = {
     "sections/method.tex": TEX[METHOD_START:METHOD_END],
     "../escape.tex": "evil",  # a member outside the archive: never read, never written
 }
-ROUTES = {
-    "/e-print/2401.00001": tarball(SPLIT),
-    "/e-print/2401.00002v2": gzip.compress(TEX.encode()),
-    "/e-print/2401.00003": gzip.compress(b"\x00\x01 not a tar" * 100)[:-40],  # truncated gzip
-    "/e-print/2401.00004": gzip.compress(broken_tar()),  # a gzip that holds a broken tar
-    "/e-print/2401.00005": sample_paper("pdf").read_bytes(),  # submitted as a PDF: no LaTeX
-    "/e-print/2401.00006": gzip.compress(TEX.encode()),
-    "/pdf/2401.00006": b"<!doctype html><title>Just a moment...</title>",  # a page, not the PDF
-}
 PDF = sample_paper("pdf").read_bytes()
-
-
-class Arxiv(BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_GET(self):  # noqa: N802 - http.server's name
-        Arxiv.hits.append(self.path)
-        body = ROUTES.get(self.path, PDF if self.path.startswith("/pdf/24") else None)
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+PAPERS = {  # id -> (e-print, PDF)
+    "2401.00001": (tarball(SPLIT), PDF),
+    "2401.00002v2": (gzip.compress(TEX.encode()), PDF),
+    "2401.00003": (gzip.compress(b"\x00\x01 not a tar" * 100)[:-40], PDF),  # truncated gzip
+    "2401.00004": (gzip.compress(broken_tar()), PDF),  # a gzip that holds a broken tar
+    "2401.00005": (PDF, PDF),  # submitted as a PDF: no LaTeX
+    "2401.00006": (gzip.compress(TEX.encode()), b"<!doctype html><title>Just a moment...</title>"),  # a page
+}
+HITS: list[str] = []  # the paths requested, in order
 
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Arxiv)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+    with stand_in(PAPERS, hits=HITS) as url:
+        yield url
 
 
 @pytest.fixture
 def arxiv(server, tmp_path, monkeypatch):
     monkeypatch.setenv("PAPER2CODE_ARXIV_URL", server)
     monkeypatch.setenv("PAPER2CODE_CACHE", str(tmp_path / "cache"))
-    Arxiv.hits.clear()
+    HITS.clear()
     return tmp_path
 
 
@@ -147,7 +123,7 @@ def test_a_single_gzipped_tex_in_every_spelling(arxiv, ref, monkeypatch):
     assert main(["analyze", ref]) == 0
     rubric = load_rubric(arxiv / "2401.00002v2-analysis/rubric.yaml")
     assert rubric.leaf("eq-1").text.startswith(r"M_t = \gamma M_{t-1}")
-    assert Arxiv.hits == ["/e-print/2401.00002v2", "/pdf/2401.00002v2"]
+    assert HITS == ["/e-print/2401.00002v2", "/pdf/2401.00002v2"]
 
 
 @pytest.mark.parametrize("ref, url, message", [

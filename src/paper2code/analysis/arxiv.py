@@ -260,17 +260,20 @@ def analyze_arxiv(ident: str, progress=None):
 
 
 @contextmanager
-def stand_in(papers: dict[str, tuple[bytes, bytes]]) -> Iterator[str]:
+def stand_in(papers: dict[str, tuple[bytes, bytes]], hits: list[str] | None = None) -> Iterator[str]:
     """A stand-in for arXiv on 127.0.0.1, for tests and examples; yields its base URL.
 
     ``papers`` maps an id to its (e-print, PDF) bytes; any other path is a 404.
-    Point ``PAPER2CODE_ARXIV_URL`` at the URL it yields.
+    Point ``PAPER2CODE_ARXIV_URL`` at the URL it yields. Each requested path is
+    appended to ``hits``, when given.
     """
     routes = {f"/{route}/{ident}": data for ident, pair in papers.items()
               for route, data in zip(("e-print", "pdf"), pair, strict=True)}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            if hits is not None:
+                hits.append(self.path)
             body = routes.get(self.path)
             if body is None:
                 self.send_error(404)
