@@ -13,6 +13,7 @@ from paper2code.case_studies.ddpm_toy import (
     gaussian_baseline,
     mmd2,
     mode_stats,
+    per_seed,
     ring_data,
     run_seed,
     train,
@@ -65,19 +66,10 @@ def test_recorded_full_run_meets_the_thresholds_fixed_before_it(record, paper_re
     # The pre-registered equivalence (rubric, margin 0.05, 5 seeds, paired by seed):
     # in-mode share, and MMD² as a share of the same seed's Gaussian fit's.
     assert sorted(record["runs"], key=int) == [str(s) for s in SEEDS]
-    beta, tilde = (in_mode_shares(record, name) for name in SAMPLERS)
+    beta, tilde = (per_seed(record["runs"], name, "in-mode share") for name in SAMPLERS)
     paper_result("claim-sigma-choices", beta, baseline=tilde)
-    beta, tilde = (mmd_ratios(record, name) for name in SAMPLERS)
+    beta, tilde = (per_seed(record["runs"], name, "MMD² / Gaussian's") for name in SAMPLERS)
     paper_result("claim-sigma-choices-mmd", beta, baseline=tilde)
-
-
-def in_mode_shares(record: dict, name: str) -> dict[int, float]:
-    return {int(seed): run["metrics"][name]["in_mode"] for seed, run in record["runs"].items()}
-
-
-def mmd_ratios(record: dict, name: str) -> dict[int, float]:
-    return {int(seed): run["metrics"][name]["mmd2"] / run["metrics"]["Gaussian fit"]["mmd2"]
-            for seed, run in record["runs"].items()}
 
 
 @pytest.mark.paper("alg-1")

@@ -199,6 +199,17 @@ def verdict(cfg: ToyConfig, metrics: dict, name: str) -> dict:
 # --8<-- [end:verdict]
 
 
+# --8<-- [start:compare]
+def per_seed(runs: dict, sampler: str, metric: str) -> dict[int, float]:
+    """The registered comparison's ``metric`` of ``sampler``, by seed: ``"in-mode share"``,
+    or ``"MMD² / Gaussian's"`` (MMD² as a share of the same seed's Gaussian fit's)."""
+    if metric == "in-mode share":
+        return {int(seed): run["metrics"][sampler]["in_mode"] for seed, run in runs.items()}
+    return {int(seed): run["metrics"][sampler]["mmd2"] / run["metrics"]["Gaussian fit"]["mmd2"]
+            for seed, run in runs.items()}
+# --8<-- [end:compare]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="DDPM on a 2-D ring of Gaussians.")
     group = parser.add_mutually_exclusive_group(required=True)
