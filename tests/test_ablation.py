@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paper2code.ablation import find_breaking_component
+from paper2code.diagnostics.ablation import find_breaking_component
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 ``docs/data/scorecards/NAME.json`` is written by ``pytest --paper-record``
 from a run of the case study's tests, and every later run compares itself
-with it (see `paper2code.pytest_plugin`): a test that fails, a leaf that
+with it (see `paper2code.scoring.pytest_plugin`): a test that fails, a leaf that
 loses its test, or a result that moves off its tolerance fails the run.
 These tests check what a run cannot: the recording matches the rubric and
 the links of the tests as collected now, and a broken equation turns red.
@@ -15,7 +15,7 @@ import json
 import pytest
 
 from paper2code.case_studies import RUBRICS, SCORECARDS, scorecard
-from paper2code.rubric import load_rubric
+from paper2code.scoring.rubric import load_rubric
 
 CASE_STUDIES = ["attention_is_all_you_need", "adam", "lora", "grokking", "nested_learning",
                 "resnet", "ddpm", "ppo", "zero"]

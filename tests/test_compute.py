@@ -13,12 +13,12 @@ from paper2code.compute import (
     parameter_count,
     training_days,
 )
+from paper2code.diagnostics.testing import count_parameters
 from paper2code.models.transformer import (
     Transformer,
     TransformerConfig,
     transformer_base_config,
 )
-from paper2code.testing import count_parameters
 
 # Three configs that differ in every term: sharing, norm place, depth, widths.
 CONFIGS = {

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.autograd.gradcheck import GradcheckError
 
-from paper2code.debug import (
+from paper2code.diagnostics.debug import (
     ablate,
     dependency_matrix,
     gradcheck_module,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paper2code.deviations import DeviationLogError, load_deviations, to_markdown
+from paper2code.diagnostics.deviations import DeviationLogError, load_deviations, to_markdown
 
 GOOD = """
 - id: dev-ls

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from paper2code.evaluation import eval_mode, mean_ci, over_seeds, t_quantile
+from paper2code.statistics.evaluation import eval_mode, mean_ci, over_seeds, t_quantile
 
 PS = [0.5, 0.6, 0.9, 0.95, 0.975, 0.99, 0.995, 0.9995, 0.025]
 
@@ -75,7 +75,7 @@ def test_eval_mode_switches_and_restores_each_module():
 
 import random  # noqa: E402
 
-from paper2code.evaluation import (  # noqa: E402
+from paper2code.statistics.evaluation import (  # noqa: E402
     compare_arms,
     compare_to_paper,
     equivalence,

@@ -1,4 +1,4 @@
-"""`paper2code.origin`: where the running paper2code came from, read from its install record (PEP 610)."""
+"""`paper2code.project.origin`: where the running paper2code came from, read from its install record (PEP 610)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from paper2code import origin
+from paper2code.project import origin
 
 
 class FakeDistribution:

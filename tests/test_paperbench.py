@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from paper2code.cli import main
-from paper2code.paperbench import score, to_paperbench, to_yaml
-from paper2code.rubric import load_rubric, parse_rubric
+from paper2code.scoring.paperbench import score, to_paperbench, to_yaml
+from paper2code.scoring.rubric import load_rubric, parse_rubric
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "paperbench"
 REAL = ["semantic-self-consistency", "stochastic-interpolants"]

@@ -1,4 +1,4 @@
-"""paper2code.rubric and its pytest plugin: validation, leaf states, scorecards."""
+"""paper2code.scoring.rubric and its pytest plugin: validation, leaf states, scorecards."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from paper2code.cli import main
-from paper2code.rubric import Leaf, RubricError, Scorecard, leaf_state, load_rubric, parse_rubric
+from paper2code.scoring.rubric import Leaf, RubricError, load_rubric, parse_rubric
+from paper2code.scoring.scorecard import Scorecard, leaf_state
 
 RUBRIC = """\
 paper: {title: A Tiny Paper, arxiv: "0000.00000"}

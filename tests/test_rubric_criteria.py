@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from paper2code.rubric import Leaf, RubricError, parse_rubric
-from paper2code.scorecard import Scorecard, leaf_state
+from paper2code.scoring.rubric import Leaf, RubricError, parse_rubric
+from paper2code.scoring.scorecard import Scorecard, leaf_state
 
 RUBRIC = """\
 paper: {title: Criteria, arxiv: ""}
@@ -242,7 +242,7 @@ def test_report_without_pytest_says_so_in_one_line(monkeypatch, capsys):
 def test_the_markdown_row_names_the_code_and_counts_no_stub():
     leaf = Leaf("eq-1", "implementation", "y = 2x", "Eq. (1)", code="pkg.mod.fn")
     card = Scorecard(parse_rubric({"paper": {"title": "T"}, "items": []}), [])
-    from paper2code.scorecard import Row
+    from paper2code.scoring.scorecard import Row
 
     card.rows = [Row(leaf, {"tests/t.py::test_a": "passed", "tests/t.py::stub": "not implemented"})]
     md = card.render_markdown()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from paper2code.cli import main
-from paper2code.scaffold import create_project
+from paper2code.project.scaffold import create_project
 
 from .test_gitignore import check_ignore
 
@@ -81,7 +81,7 @@ def test_readme_and_documentation_templates_have_the_sections(project):
 
 
 def test_generated_deviation_log_is_valid(project):
-    from paper2code.deviations import load_deviations
+    from paper2code.diagnostics.deviations import load_deviations
 
     assert [d.id for d in load_deviations(project / "docs/deviations.yaml")] == ["dev-init"]
 

@@ -12,7 +12,7 @@ import yaml
 
 from paper2code.analysis import analyze, sample_paper, write_outputs
 from paper2code.cli import main
-from paper2code.rubric import load_rubric
+from paper2code.scoring.rubric import load_rubric
 
 NAME = "demo_repro"
 

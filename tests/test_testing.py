@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from paper2code.testing import (
+from paper2code.diagnostics.testing import (
     assert_matches_reference,
     assert_shape,
     check_gradient_flow,

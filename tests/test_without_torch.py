@@ -31,7 +31,7 @@ def test_the_tools_run_without_torch(tmp_path):
         "from paper2code.cli import main\n"
         f"assert main(['analyze', {str(sample_paper('tex'))!r}, '-o', 'out']) == 0\n"
         "assert main(['new', 'demo', '--from', 'out', '--paper2code', 'paper2code==0.1.0']) == 0\n"
-        "import paper2code.pytest_plugin, paper2code.tracking, paper2code.deviations\n"
+        "import paper2code.scoring.pytest_plugin, paper2code.tracking, paper2code.diagnostics.deviations\n"
         "assert 'torch' not in {m.split('.')[0] for m in sys.modules if sys.modules[m]}\n"
         "import paper2code.losses\n"
     )
@@ -46,7 +46,7 @@ def test_only_modules_that_import_torch_are_refused():
     finder, path = _NeedsTorch(), paper2code.__path__  # as the import system calls it
     with pytest.raises(ModuleNotFoundError, match=r'paper2code.optim needs torch.*paper2code\[torch\]'):
         finder.find_spec("paper2code.optim", path)
-    for name in ("paper2code.rubric", "paper2code.analysis", "paper2code.nn", "paper2code.nope"):
+    for name in ("paper2code.scoring.rubric", "paper2code.analysis", "paper2code.nn", "paper2code.nope"):
         assert finder.find_spec(name, path) is None, name
     assert finder.find_spec("numpy", None) is None
 
@@ -64,7 +64,7 @@ def test_a_command_that_needs_torch_says_how_to_install_it(monkeypatch, capsys):
     def needs_torch(*args):
         raise ModuleNotFoundError("No module named 'torch'", name="torch")
 
-    monkeypatch.setattr("paper2code.scaffold.run_new", needs_torch)
+    monkeypatch.setattr("paper2code.project.scaffold.run_new", needs_torch)
     assert main(["new", "demo"]) == 2
     assert capsys.readouterr().err.strip() == (
         f"paper2code new: error: this command needs torch, which is not installed here: {TORCH_INSTALL}")
@@ -74,6 +74,6 @@ def test_another_missing_module_is_not_disguised(monkeypatch):
     def needs_yaml(*args):
         raise ModuleNotFoundError("No module named 'yaml'", name="yaml")
 
-    monkeypatch.setattr("paper2code.scaffold.run_new", needs_yaml)
+    monkeypatch.setattr("paper2code.project.scaffold.run_new", needs_yaml)
     with pytest.raises(ModuleNotFoundError, match="yaml"):
         main(["new", "demo"])

@@ -4,7 +4,7 @@ A line ``<!-- scorecard: lora -->`` in a page is replaced by the scorecard
 recorded in ``docs/data/scorecards/lora.json``, as a Markdown table, and
 ``<!-- deviations: lora -->`` by its deviation log. The recording holds the
 facts of a test run (which tests link to which leaf, their outcomes, our
-values); the states are computed here by `paper2code.rubric`, the same code
+values); the states are computed here by `paper2code.scoring.rubric`, the same code
 as `paper2code report`. The test suite compares the recording with every
 run, so the site builds without running the tests and still shows what they
 gave. A missing or unreadable recording is a warning: ``--strict`` fails.

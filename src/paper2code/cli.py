@@ -219,7 +219,7 @@ def _missing(err: ModuleNotFoundError) -> str | None:
     if top in ("torch", "torchvision"):
         return f"this command needs {top}, which is not installed here: {TORCH_INSTALL}"
     if top in ("pytest", "_pytest"):
-        from paper2code.report import MISSING_PYTEST
+        from paper2code.scoring.report import MISSING_PYTEST
 
         return MISSING_PYTEST
     return None
@@ -233,16 +233,16 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_analyze(args.paper, args.output, args.json, args.force, args.raw)
         if args.command == "new":
-            from paper2code.scaffold import run_new
+            from paper2code.project.scaffold import run_new
 
             return run_new(args.name, args.dir, args.description, args.paper, args.analysis,
                            args.paper2code)
         if args.command == "report":
-            from paper2code.report import run_report
+            from paper2code.scoring.report import run_report
 
             return run_report(args.rubric, args.markdown, args.pytest_args)
         if args.command == "rubric":
-            from paper2code.paperbench import run_rubric
+            from paper2code.scoring.paperbench import run_rubric
 
             return run_rubric(args.action, args.file, args.output, args.force)
         if args.command == "exercise":

@@ -14,7 +14,7 @@ per token (one multiply and one add per weight), the backward pass twice that.
 What is counted:
 
 * parameters: every tensor once, shared embeddings once (as
-  [`count_parameters`][paper2code.testing.count_parameters] counts them);
+  [`count_parameters`][paper2code.diagnostics.testing.count_parameters] counts them);
 * FLOPs: the matrix multiplications, $2mnk$ for an $(m \times k)(k \times n)$
   product, as ``torch.utils.flop_counter.FlopCounterMode`` counts them.
   LayerNorm, softmax, dropout and the residual additions are left out: they

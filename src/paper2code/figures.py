@@ -18,7 +18,7 @@ from pathlib import Path
 
 __all__ = [
     "DATA", "adam_digits", "attention_masks", "bias_correction", "ddpm_samples", "grokking",
-    "load", "lr_range", "lr_range_data", "lr_range_figure", "norms", "positional",
+    "load", "lr_range", "lr_range_data", "norms", "positional",
     "ppo_cartpole", "record", "resnet_degradation", "schedules", "transformer_schedule",
 ]
 
@@ -43,7 +43,6 @@ def lr_range_data() -> dict:
     import torch
     from torch import nn
 
-    from paper2code.debug import lr_range_test
 
     g = torch.Generator().manual_seed(0)
     x = torch.randn(512, 8, generator=g)
@@ -53,23 +52,15 @@ def lr_range_data() -> dict:
         torch.manual_seed(0)
         return nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 4))
 
+    from paper2code.diagnostics.debug import lr_range_test
+
     r = lr_range_test(make_model, x, y, lr_min=1e-4, lr_max=10.0, steps=100)
     return {"lrs": r.lrs, "losses": r.losses, "suggested": r.suggested}
 
 
-def lr_range_figure(lrs, losses, suggested, title="Learning-rate range test"):
-    """Loss against learning rate (log scale), with the suggested rate marked."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    ax.semilogx(lrs, losses)
-    ax.axvline(suggested, color="tab:red", linestyle="--", label=f"suggested {suggested:.1e}")
-    ax.set(xlabel="learning rate", ylabel="loss (smoothed)", title=title)
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
 def lr_range():
+    from paper2code.diagnostics.debug import lr_range_figure
+
     d = load("lr_range")
     return lr_range_figure(d["lrs"], d["losses"], d["suggested"], "LR range test: small MLP, 4 classes")
 

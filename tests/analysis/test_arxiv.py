@@ -17,9 +17,9 @@ import tarfile
 import pytest
 
 from paper2code.analysis import sample_paper
-from paper2code.analysis.arxiv import arxiv_id, main_tex, stand_in
-from paper2code.analysis.convert import PaperError
-from paper2code.rubric import load_rubric
+from paper2code.analysis.arxiv import arxiv_id, stand_in
+from paper2code.analysis.convert import PaperError, main_tex
+from paper2code.scoring.rubric import load_rubric
 from tests.analysis.test_cli import assert_refused, snapshot
 from tests.analysis.test_cli import run as run  # noqa: F401 - the command-running fixture
 
@@ -157,7 +157,7 @@ def test_main_tex_is_the_file_with_a_document():
 
 
 def test_new_from_the_arxiv_analysis_seeds_stubs_for_the_tree(fetched, tmp_path):
-    from paper2code.scaffold import create_project
+    from paper2code.project.scaffold import create_project
 
     project = create_project("dma_repro", tmp_path / "dma_repro", analysis=fetched / "out")
     stubs = (project / "tests/test_paper.py").read_text()
@@ -179,7 +179,7 @@ def test_a_paper_submitted_as_pdf_is_analysed_from_its_pdf(arxiv, run):
 def test_tables_come_from_the_pdf_where_it_reads_their_cells(fetched, monkeypatch):
     """The LaTeX path only sees references to tables; the PDF's reading adds their cells."""
     import paper2code.analysis as analysis
-    from paper2code.analysis.arxiv import analyze_arxiv
+    from paper2code.analysis import analyze_arxiv
 
     read = {"number": "1", "caption": "Table 1. Hyperparameters", "header": ["Parameter", "Value"],
             "rows": [["Heads", "8"]], "setup": True, "location": {"page": 2, "section": "4", "line": 9}}

@@ -178,7 +178,7 @@ def _rubric_nodes(items):
 def test_the_rubric_tree_of_every_paper(analyses):
     """Groups by contribution in order, positive weights, no made-up tolerance, and it loads."""
     from paper2code.analysis.rubric import rubric_from_outline
-    from paper2code.rubric import parse_rubric
+    from paper2code.scoring.rubric import parse_rubric
 
     order = {"data": 0, "setup": 1, "method": 2, "experiments": 3, "results": 4}
     for name, result in analyses.items():

@@ -9,7 +9,7 @@ import yaml
 
 from paper2code.analysis import analyze, sample_paper
 from paper2code.analysis.rubric import rubric_from_outline, rubric_yaml
-from paper2code.rubric import parse_rubric
+from paper2code.scoring.rubric import parse_rubric
 
 
 @pytest.fixture(scope="module", params=["pdf", "tex"])

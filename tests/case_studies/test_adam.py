@@ -105,7 +105,7 @@ def test_the_mlp_claim_holds_on_the_registered_new_seeds(paper_result):
     import math
 
     from paper2code.case_studies.adam import RUBRIC
-    from paper2code.rubric import load_rubric
+    from paper2code.scoring.rubric import load_rubric
 
     leaf = load_rubric(RUBRIC).leaf("claim-mlp-faster")
     record = load("adam_digits")

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from paper2code.diagnostics.testing import assert_shape, check_gradient_flow, count_parameters
 from paper2code.models.transformer import (
     Transformer,
     TransformerConfig,
@@ -14,7 +15,6 @@ from paper2code.models.transformer import (
     greedy_decode,
     transformer_base_config,
 )
-from paper2code.testing import assert_shape, check_gradient_flow, count_parameters
 
 # The leaves these tests check: see the case study's scorecard.
 pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/attention_is_all_you_need.yaml")

@@ -8,13 +8,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from paper2code.diagnostics.testing import assert_matches_reference
 from paper2code.nn.attention import (
     MultiHeadAttention,
     causal_mask,
     padding_mask,
     scaled_dot_product_attention,
 )
-from paper2code.testing import assert_matches_reference
 
 # The leaves these tests check: see the case study's scorecard.
 pytestmark = pytest.mark.paper_rubric("src/paper2code/case_studies/rubrics/attention_is_all_you_need.yaml")

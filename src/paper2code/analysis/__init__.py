@@ -34,7 +34,7 @@ from paper2code.analysis.convert import Conversion, PaperError, convert_paper
 from paper2code.analysis.extract import KEYS, Outline, extract_outline
 from paper2code.analysis.rubric import rubric_yaml
 
-__all__ = ["Analysis", "PaperError", "analyze", "outline_json", "sample_paper", "write_outputs"]
+__all__ = ["Analysis", "PaperError", "analyze", "analyze_arxiv", "outline_json", "sample_paper", "write_outputs"]
 
 OUTPUT_FILES = ("paper.md", "paper.raw.md", "checklist.md", "rubric.yaml")
 
@@ -124,13 +124,41 @@ def write_outputs(analysis: Analysis, outdir: Path, raw: bool = False) -> list[P
     return [outdir / name for name in contents]
 
 
+def analyze_arxiv(ident: str, progress=None):
+    """`paper2code.analysis.analyze` for arXiv paper ``ident``: its LaTeX, and its PDF's tables.
+
+    The outline comes from the LaTeX source (equations exactly as written,
+    sections, algorithms, hyperparameters). Tables with their cells come from
+    the PDF, which the LaTeX path does not read. A paper with no LaTeX source
+    on arXiv is analysed from its PDF alone.
+    """
+    from paper2code.analysis.arxiv import fetch
+    from paper2code.analysis.convert import clean_text, read_source
+
+    source, pdf = fetch(ident)
+    tex = read_source(source)
+    from_pdf = analyze(pdf, progress)
+    if tex is None:
+        if progress is not None:
+            progress(f"arXiv:{ident} has no LaTeX source; analysing its PDF")
+        from_pdf.arxiv = ident
+        return from_pdf
+    conversion = Conversion(kind="tex", raw=tex, text=clean_text(tex), path=source)
+    outline = extract_outline(conversion.text, "tex")
+    cells = [t for t in from_pdf.outline.tables if t.get("rows")]
+    read = {str(t["number"]): t for t in cells if t.get("number")}
+    tables = [{**t, **read.pop(str(t.get("number")), {})} for t in outline.tables]
+    outline.tables = tables + list(read.values()) + [t for t in cells if not t.get("number")]
+    return Analysis(conversion, outline, render_checklist(outline, f"arXiv:{ident}"), arxiv=ident)
+
+
 def run_analyze(paper: str, outdir: str | None, as_json: bool, force: bool, raw: bool = False) -> int:
     """The ``paper2code analyze`` command; returns the exit code."""
     def progress(msg: str) -> None:  # to stderr only: stdout may be JSON
         print(f"paper2code analyze: {msg}", file=sys.stderr, flush=True)
 
     try:
-        from paper2code.analysis.arxiv import analyze_arxiv, arxiv_id
+        from paper2code.analysis.arxiv import arxiv_id
 
         ident = arxiv_id(paper)
         stem = ident.replace("/", "_") if ident else Path(paper).stem

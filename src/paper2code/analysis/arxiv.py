@@ -25,30 +25,25 @@ checked before either is cached, so a failure leaves nothing behind.
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import re
-import tarfile
 import threading
 import urllib.error
 import urllib.request
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from paper2code.analysis.convert import PaperError, _looks_like_text
+from paper2code.analysis.convert import PaperError, _line, main_tex, tex_files
 
-__all__ = ["ARXIV_URL", "analyze_arxiv", "arxiv_id", "cache_dir", "fetch", "main_tex", "read_source", "stand_in", "tex_files"]
+__all__ = ["ARXIV_URL", "arxiv_id", "cache_dir", "fetch", "stand_in"]
 
 ARXIV_URL = "https://arxiv.org"
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
 _OLD_ID = r"[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?"
 _ID = re.compile(rf"(?:{_NEW_ID}|{_OLD_ID})")
 _URL = re.compile(rf"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|e-print)/(?P<id>{_ID.pattern})(?:\.pdf)?/?")
-_MAX_TEX_BYTES = 20_000_000  # one .tex larger than this is not a paper
 
 
 def arxiv_id(paper: str) -> str | None:
@@ -130,133 +125,6 @@ def fetch(ident: str) -> tuple[Path, Path]:
     _store(source, source_data)
     _store(pdf, pdf_data)
     return source, pdf
-
-
-def _safe(name: str) -> str | None:
-    """A member name inside the archive, or None for one that points outside it."""
-    path = PurePosixPath(name.replace("\\", "/"))
-    if path.is_absolute() or ".." in path.parts:
-        return None
-    return str(PurePosixPath(*[p for p in path.parts if p != "."]))
-
-
-def _line(err: object) -> str:
-    """The first line of an error's message (tarfile's can span several)."""
-    return (str(err).strip().splitlines() or [type(err).__name__])[0].rstrip(": ")[:160]
-
-
-def tex_files(data: bytes) -> dict[str, str] | None:
-    """The ``.tex`` files of an e-print (name -> text), None for a PDF; PaperError if unreadable."""
-    if data.startswith(b"\x1f\x8b"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as err:
-            raise PaperError(f"corrupt source archive: not a readable gzip file ({_line(err)})") from None
-    if data.startswith(b"%PDF-"):
-        return None  # submitted as a PDF: there is no LaTeX
-    if data[257:262] == b"ustar":  # POSIX and GNU tar headers
-        files = {}
-        try:
-            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-                for member in tar.getmembers():
-                    name = _safe(member.name)
-                    if name and member.isfile() and name.endswith(".tex") and member.size <= _MAX_TEX_BYTES:
-                        files[name] = tar.extractfile(member).read().decode("utf-8", "replace")  # type: ignore[union-attr]
-        except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
-            raise PaperError(f"corrupt source archive: not a readable tar file ({_line(err)})") from None
-        return files
-    if not _looks_like_text(data):
-        raise PaperError("corrupt source archive: neither a tar archive nor a .tex file")
-    return {"main.tex": data.decode("utf-8", "replace")}  # a single gzipped .tex
-
-
-_INPUT = re.compile(r"(?<!\\)\\(input|include)\s*(?:\{([^}]*)\}|\s([^\s{}\\%]+))")
-
-
-def main_tex(files: dict[str, str]) -> str:
-    r"""The main file of ``files`` (``\documentclass`` and ``\begin{document}``), inputs inlined.
-
-    ``\input{sec/method}`` is looked up beside the main file and then from the
-    archive's root, with ``.tex`` added when the name has no extension; a file
-    not in the archive is left as it was. Commented-out inputs stay out.
-
-    Examples:
-        >>> files = {"paper.tex": "\\documentclass{article}\n\\begin{document}\n\\input{a}\n%\\input{b}\n\\end{document}",
-        ...          "a.tex": "Hello \\include{b}", "b.tex": "world."}
-        >>> print(main_tex(files))
-        \documentclass{article}
-        \begin{document}
-        Hello world.
-        %\input{b}
-        \end{document}
-    """
-    mains = [n for n, t in files.items() if r"\documentclass" in t and r"\begin{document}" in t]
-    if not mains:
-        raise PaperError("the source has no main .tex file (none with \\documentclass and \\begin{document})")
-    main = sorted(mains, key=lambda n: (n.count("/"), -len(files[n]), n))[0]
-    base = PurePosixPath(main).parent
-
-    def find(name: str) -> str | None:
-        name = name.strip().strip('"')
-        names = [name] if name.endswith(".tex") else [name + ".tex", name]
-        for candidate in names:
-            for key in (str(base / candidate), _safe(candidate) or ""):
-                if key in files:
-                    return files[key]
-        return None
-
-    def inline(text: str, depth: int) -> str:
-        out = []
-        for line in text.split("\n"):
-            m = re.search(r"(?<!\\)%", line)
-            code, comment = (line[: m.start()], line[m.start() :]) if m else (line, "")
-            if depth < 10:
-                code = _INPUT.sub(lambda m: _inlined(m, find, inline, depth), code)
-            out.append(code + comment)
-        return "\n".join(out)
-
-    return inline(files[main], 0)
-
-
-def _inlined(m: re.Match[str], find, inline, depth: int) -> str:
-    body = find(m.group(2) or m.group(3))
-    return m.group(0) if body is None else inline(body, depth + 1)
-
-
-def read_source(path: Path) -> str | None:
-    """The LaTeX of a cached e-print, None if it is a PDF; PaperError if unreadable."""
-    files = tex_files(path.read_bytes())
-    return None if files is None else main_tex(files)
-
-
-def analyze_arxiv(ident: str, progress=None):
-    """`paper2code.analysis.analyze` for arXiv paper ``ident``: its LaTeX, and its PDF's tables.
-
-    The outline comes from the LaTeX source (equations exactly as written,
-    sections, algorithms, hyperparameters). Tables with their cells come from
-    the PDF, which the LaTeX path does not read. A paper with no LaTeX source
-    on arXiv is analysed from its PDF alone.
-    """
-    from paper2code.analysis import Analysis, analyze
-    from paper2code.analysis.checklist import render_checklist
-    from paper2code.analysis.convert import Conversion, clean_text
-    from paper2code.analysis.extract import extract_outline
-
-    source, pdf = fetch(ident)
-    tex = read_source(source)
-    from_pdf = analyze(pdf, progress)
-    if tex is None:
-        if progress is not None:
-            progress(f"arXiv:{ident} has no LaTeX source; analysing its PDF")
-        from_pdf.arxiv = ident
-        return from_pdf
-    conversion = Conversion(kind="tex", raw=tex, text=clean_text(tex), path=source)
-    outline = extract_outline(conversion.text, "tex")
-    cells = [t for t in from_pdf.outline.tables if t.get("rows")]
-    read = {str(t["number"]): t for t in cells if t.get("number")}
-    tables = [{**t, **read.pop(str(t.get("number")), {})} for t in outline.tables]
-    outline.tables = tables + list(read.values()) + [t for t in cells if not t.get("number")]
-    return Analysis(conversion, outline, render_checklist(outline, f"arXiv:{ident}"), arxiv=ident)
 
 
 @contextmanager

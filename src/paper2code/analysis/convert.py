@@ -19,13 +19,17 @@ artefacts of PDF text extraction; the raw conversion is kept beside it.
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
+import tarfile
 import unicodedata
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-__all__ = ["Conversion", "PaperError", "clean_text", "convert_paper", "detect_kind"]
+__all__ = ["Conversion", "PaperError", "clean_text", "convert_paper", "detect_kind", "main_tex", "read_source", "tex_files"]
 
 
 class PaperError(Exception):
@@ -129,14 +133,112 @@ def _pdf_is_encrypted(data: bytes) -> bool:
     return re.search(rb"/Encrypt\s", data) is not None
 
 
+_MAX_TEX_BYTES = 20_000_000  # one .tex larger than this is not a paper
+
+
+def _safe(name: str) -> str | None:
+    """A member name inside the archive, or None for one that points outside it."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts:
+        return None
+    return str(PurePosixPath(*[p for p in path.parts if p != "."]))
+
+
+def _line(err: object) -> str:
+    """The first line of an error's message (tarfile's can span several)."""
+    return (str(err).strip().splitlines() or [type(err).__name__])[0].rstrip(": ")[:160]
+
+
+def tex_files(data: bytes) -> dict[str, str] | None:
+    """The ``.tex`` files of an e-print (name -> text), None for a PDF; PaperError if unreadable."""
+    if data.startswith(b"\x1f\x8b"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as err:
+            raise PaperError(f"corrupt source archive: not a readable gzip file ({_line(err)})") from None
+    if data.startswith(b"%PDF-"):
+        return None  # submitted as a PDF: there is no LaTeX
+    if data[257:262] == b"ustar":  # POSIX and GNU tar headers
+        files = {}
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                for member in tar.getmembers():
+                    name = _safe(member.name)
+                    if name and member.isfile() and name.endswith(".tex") and member.size <= _MAX_TEX_BYTES:
+                        files[name] = tar.extractfile(member).read().decode("utf-8", "replace")  # type: ignore[union-attr]
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
+            raise PaperError(f"corrupt source archive: not a readable tar file ({_line(err)})") from None
+        return files
+    if not _looks_like_text(data):
+        raise PaperError("corrupt source archive: neither a tar archive nor a .tex file")
+    return {"main.tex": data.decode("utf-8", "replace")}  # a single gzipped .tex
+
+
+_INPUT = re.compile(r"(?<!\\)\\(input|include)\s*(?:\{([^}]*)\}|\s([^\s{}\\%]+))")
+
+
+def main_tex(files: dict[str, str]) -> str:
+    r"""The main file of ``files`` (``\documentclass`` and ``\begin{document}``), inputs inlined.
+
+    ``\input{sec/method}`` is looked up beside the main file and then from the
+    archive's root, with ``.tex`` added when the name has no extension; a file
+    not in the archive is left as it was. Commented-out inputs stay out.
+
+    Examples:
+        >>> files = {"paper.tex": "\\documentclass{article}\n\\begin{document}\n\\input{a}\n%\\input{b}\n\\end{document}",
+        ...          "a.tex": "Hello \\include{b}", "b.tex": "world."}
+        >>> print(main_tex(files))
+        \documentclass{article}
+        \begin{document}
+        Hello world.
+        %\input{b}
+        \end{document}
+    """
+    mains = [n for n, t in files.items() if r"\documentclass" in t and r"\begin{document}" in t]
+    if not mains:
+        raise PaperError("the source has no main .tex file (none with \\documentclass and \\begin{document})")
+    main = sorted(mains, key=lambda n: (n.count("/"), -len(files[n]), n))[0]
+    base = PurePosixPath(main).parent
+
+    def find(name: str) -> str | None:
+        name = name.strip().strip('"')
+        names = [name] if name.endswith(".tex") else [name + ".tex", name]
+        for candidate in names:
+            for key in (str(base / candidate), _safe(candidate) or ""):
+                if key in files:
+                    return files[key]
+        return None
+
+    def inline(text: str, depth: int) -> str:
+        out = []
+        for line in text.split("\n"):
+            m = re.search(r"(?<!\\)%", line)
+            code, comment = (line[: m.start()], line[m.start() :]) if m else (line, "")
+            if depth < 10:
+                code = _INPUT.sub(lambda m: _inlined(m, find, inline, depth), code)
+            out.append(code + comment)
+        return "\n".join(out)
+
+    return inline(files[main], 0)
+
+
+def _inlined(m: re.Match[str], find, inline, depth: int) -> str:
+    body = find(m.group(2) or m.group(3))
+    return m.group(0) if body is None else inline(body, depth + 1)
+
+
+def read_source(path: Path) -> str | None:
+    """The LaTeX of a cached e-print, None if it is a PDF; PaperError if unreadable."""
+    files = tex_files(path.read_bytes())
+    return None if files is None else main_tex(files)
+
+
 def _read_tex_bundle(path: Path) -> str:
     r"""The main .tex file of an arXiv source bundle, with \input files inlined.
 
     Read as `paper2code analyze arXiv:ID` reads arXiv's e-print: see
-    `paper2code.analysis.arxiv.tex_files` and `paper2code.analysis.arxiv.main_tex`.
+    `tex_files` and `main_tex`.
     """
-    from paper2code.analysis.arxiv import main_tex, tex_files
-
     files = tex_files(path.read_bytes())
     if files is None:
         raise PaperError("the bundle holds a PDF, not LaTeX source")

@@ -312,7 +312,7 @@ HEADER = """\
 # Delete noise, add what is missing, mark a leaf `status: out-of-scope` or `status: deviation`
 # with a `reason:`. Result leaves have no tolerance: state one before you run anything,
 #   tolerance: {abs: 0.5}            # or {rel: 0.01}
-# or a pre-registered comparison over seeds (paper2code.evaluation):
+# or a pre-registered comparison over seeds (paper2code.statistics.evaluation):
 #   criterion: {test: paper, margin: 0.5, seeds: [0, 1, 2, 3, 4], metric: "top-1 error, %", confidence: 0.95}
 # Link tests to leaves with @pytest.mark.paper("eq-1"); `paper2code report` grades them.
 """

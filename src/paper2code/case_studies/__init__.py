@@ -1,9 +1,9 @@
 """Case studies: one module per paper, each with a tiny configuration the tests run.
 
 Each case study has a rubric of the paper's items in ``rubrics/NAME.yaml``
-(see `paper2code.rubric`); its tests link to the leaves, and the scorecard of
+(see `paper2code.scoring.rubric`); its tests link to the leaves, and the scorecard of
 a run is recorded in ``docs/data/scorecards/NAME.json`` and compared with
-every run of the suite (see `paper2code.pytest_plugin`).
+every run of the suite (see `paper2code.scoring.pytest_plugin`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from paper2code.rubric import Scorecard
+from paper2code.scoring.scorecard import Scorecard
 
 __all__ = ["RUBRICS", "SCORECARDS", "scorecard"]
 

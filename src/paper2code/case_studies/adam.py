@@ -143,7 +143,7 @@ def digits_experiment(epochs: int = 40, grid: dict[str, list[float]] = GRID) -> 
 
 def _registered(leaf_id: str) -> dict:
     """The criterion pre-registered for ``leaf_id`` in this case study's rubric."""
-    from paper2code.rubric import load_rubric
+    from paper2code.scoring.rubric import load_rubric
 
     return load_rubric(RUBRIC).leaf(leaf_id).criterion
 
@@ -155,7 +155,7 @@ def confirm_mlp(rates: dict[str, float], seeds: list[int], epochs: int = 40) -> 
     The grid (`digits_experiment`, seed 0) *selected* the rates; judging the
     claim on the same run would reuse the data that chose them. Here each seed
     initialises both models alike and shuffles both alike, so the arms are
-    paired by seed (`paper2code.evaluation.compare_arms`).
+    paired by seed (`paper2code.statistics.evaluation.compare_arms`).
     """
     return {
         optimizer: {str(seed): [round(v, 6) for v in _train("MLP", optimizer, lr, epochs, seed)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import torch
 
+from paper2code.diagnostics.testing import count_parameters
 from paper2code.models.transformer import (
     Transformer,
     TransformerConfig,
@@ -18,7 +19,6 @@ from paper2code.models.transformer import (
     transformer_big_config,
 )
 from paper2code.optim import transformer_lr
-from paper2code.testing import count_parameters
 
 __all__ = ["PAPER", "ROUNDING", "gap_candidates", "parameter_breakdown", "schedule", "sizes"]
 

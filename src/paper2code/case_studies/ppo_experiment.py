@@ -7,7 +7,7 @@ clipping with ε = 0.2 (0.82) and the adaptive KL penalty (0.74 at d_targ =
 0.01), scored by the mean total reward of the last 100 episodes. Here the
 same three arms run on CartPole-v1, with REINFORCE (with and without a
 learned baseline) as vanilla policy gradient; every arm uses the same seeds,
-so arms are compared seed by seed (``paper2code.evaluation.compare_arms``).
+so arms are compared seed by seed (``paper2code.statistics.evaluation.compare_arms``).
 The criteria are in ``rubrics/ppo.yaml``, fixed before the runs.
 
 Differences from the paper: CartPole instead of MuJoCo; each arm's score is

@@ -1,0 +1,361 @@
+"""A pytest plugin that links tests to a paper's rubric and writes its scorecard.
+
+Installed with ``paper2code`` (entry point ``pytest11``), so it is active in
+any project whose environment has the package. It adds:
+
+* the marker ``@pytest.mark.paper("eq-3", "hp-warmup_steps")``: the test
+  checks these leaves of the rubric (see `paper2code.scoring.rubric`);
+* the marker ``pytest.mark.paper_rubric(PATH)`` (usually as a module's
+  ``pytestmark``): the rubric of this module's tests, when one run covers
+  several papers;
+* the fixture ``paper_result``: ``paper_result("tab-3-base-params", ours)``
+  checks ``ours`` against the leaf's value and tolerance, fails the test if it
+  is off, and records ``ours`` for the scorecard; with per-seed values
+  (``paper_result("res-x", [v0, v1, v2], baseline=[...])``) the leaf's
+  ``criterion`` decides, by `paper2code.statistics.evaluation`;
+* the options ``--paper-rubric PATH`` (ini ``paper_rubric``), the rubric of
+  tests without a ``paper_rubric`` marker; ``--paper-scorecard OUT``, write
+  the scorecard after the run (``.md`` Markdown, ``.json`` the recording,
+  else text); ``paper_recordings`` (ini, a folder) with ``--paper-record``,
+  write the recording ``FOLDER/RUBRIC-STEM.json`` of each rubric; without
+  it, compare each recording with this run and fail the run if they differ.
+
+A marker naming a leaf that is not in the rubric (a leaf the reader pruned)
+gets a one-line warning at the end of the run; the test still runs. A rubric
+that does not validate is a usage error (pytest exit code 4). Links and
+values travel in the test reports (``user_properties``), so pytest-xdist
+works; a test deselected with ``-k`` shows its leaf as *not run* in a run
+without xdist (xdist's workers do not report deselected tests).
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from paper2code.scoring.rubric import Rubric, RubricError, load_rubric
+from paper2code.scoring.scorecard import Scorecard, expected_verdict, judge
+
+__all__ = ["scorecards"]
+
+_STATE = pytest.StashKey[dict]()
+NOT_IMPLEMENTED = "not implemented"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("paper2code", "reproduction scorecard (paper2code)")
+    group.addoption("--paper-rubric", metavar="PATH", help="the paper's rubric (YAML)")
+    group.addoption("--paper-scorecard", metavar="OUT",
+                    help="write the scorecard to OUT after the run (.md, .json or text)")
+    group.addoption("--paper-record", action="store_true",
+                    help="rewrite the recordings in the paper_recordings folder")
+    parser.addini("paper_rubric", "the paper's rubric, relative to the rootdir")
+    parser.addini("paper_recordings", "folder of recorded scorecards to compare with")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "paper(*ids): links a test to leaves of a paper's rubric")
+    config.addinivalue_line("markers", "paper_rubric(path): the rubric of these tests")
+    # rubric path -> Rubric; node id -> outcome per rubric; results per rubric
+    config.stash[_STATE] = {
+        "rubrics": {}, "links": {}, "results": {}, "mismatch": [], "ran": set(),
+        "unknown": [], "deselected": {},
+    }
+    default = config.getoption("--paper-rubric") or config.getini("paper_rubric")
+    config.stash[_STATE]["default"] = _resolve(config, default) if default else None
+    if default:
+        _rubric(config, config.stash[_STATE]["default"])
+    config.pluginmanager.register(_Recorder(config), "paper2code-recorder")
+
+
+def _resolve(config: pytest.Config, path: str | Path) -> str:
+    path = Path(path)
+    return str(path if path.is_absolute() else config.rootpath / path)
+
+
+def _rubric(config: pytest.Config, path: str) -> Rubric:
+    rubrics = config.stash[_STATE]["rubrics"]
+    if path not in rubrics:
+        try:
+            rubrics[path] = load_rubric(path)
+        except RubricError as err:
+            raise pytest.UsageError(str(err)) from None
+    return rubrics[path]
+
+
+def _rubric_path(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("paper_rubric")
+    if marker is not None:
+        return _resolve(item.config, marker.args[0])
+    return item.config.stash[_STATE]["default"]
+
+
+def _links(item: pytest.Item) -> tuple[str, list[str]] | None:
+    """The item's rubric and the leaf ids its markers name that the rubric has."""
+    path = _rubric_path(item)
+    if path is None:
+        return None
+    ids = [i for m in item.iter_markers("paper") for i in m.args]
+    known = {leaf.id for leaf in _rubric(item.config, path).leaves}
+    return path, [i for i in ids if i in known]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put each test's links in its reports; note markers naming a leaf the rubric lacks."""
+    for item in items:
+        found = _links(item)
+        if found is None:
+            continue
+        path, ids = found
+        for leaf_id in [i for m in item.iter_markers("paper") for i in m.args]:
+            if leaf_id not in ids:
+                # in the reports, so that pytest-xdist's controller sees it too
+                item.user_properties.append(("paper_unknown", (
+                    f"{item.nodeid}: @pytest.mark.paper names {leaf_id!r}, which is not a leaf "
+                    f"of {Path(path).name} (pruned?); the test ran, the link is ignored")))
+        item.user_properties.append(("paper_links", [path, ids]))
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """Deselected tests (``-k``, ``-m``): their leaves are *not run*, not *not implemented*."""
+    for item in items:
+        found = _links(item)
+        if found:
+            path, ids = found
+            item.config.stash[_STATE]["deselected"].setdefault(path, {})[item.nodeid] = ids
+
+
+def _runs(ours) -> float | list[float]:
+    """A number, or per-seed values (a list, tuple, array or tensor of them)."""
+    try:
+        return float(ours)
+    except TypeError:
+        return [float(v) for v in ours]
+
+
+def _seed_key(leaf_id: str, what: str, key) -> int:
+    """A seed as a dict key: an int, or its decimal string ("3"); nothing else."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    if isinstance(key, str) and re.fullmatch(r"-?(0|[1-9][0-9]*)", key):
+        return int(key)
+    pytest.fail(f"{leaf_id}: {what} by seed needs integer seeds as keys, got {key!r}", pytrace=False)
+
+
+def _by_seed(leaf, what: str, given):
+    """``{seed: value}`` -> the values in the order of the criterion's seeds, which it must match."""
+    if not isinstance(given, Mapping):
+        return given
+    seeds = leaf.criterion.get("seeds") if leaf.criterion else None
+    if not seeds:
+        pytest.fail(f"{leaf.id}: {what} by seed, but the criterion lists no seeds to match them with",
+                    pytrace=False)
+    keyed: dict[int, object] = {}
+    for key, value in given.items():
+        seed = _seed_key(leaf.id, what, key)
+        if seed in keyed:
+            pytest.fail(f"{leaf.id}: {what} give seed {seed} twice ({key!r})", pytrace=False)
+        keyed[seed] = value
+    if set(keyed) != set(seeds):
+        pytest.fail(f"{leaf.id}: {what} for seeds {sorted(keyed)}, but the criterion registered {seeds}",
+                    pytrace=False)
+    return [keyed[seed] for seed in seeds]
+
+
+@pytest.fixture
+def paper_result(request: pytest.FixtureRequest):
+    """Check our value(s) for a result leaf against the paper's and record them.
+
+    ``paper_result(leaf_id, ours)`` fails the test when the number ``ours``
+    is outside the leaf's tolerance, and returns ``ours``. A leaf with no
+    tolerance yet records ``ours`` without judging it (*needs a tolerance*).
+    ``paper_result(leaf_id, values, baseline=None)`` with per-seed values (a
+    list, or ``{seed: value}``, whose seeds must be the criterion's) judges them by the leaf's ``criterion`` (`paper2code.scoring.scorecard.judge`),
+    fails the test unless the verdict reproduces the paper (consistent, the
+    expected direction, equivalent), and returns the `Verdict`. With
+    ``must_match=False`` nothing fails: for a known, reported difference,
+    which the scorecard then shows with its numbers.
+    """
+    item = request.node
+    path = _rubric_path(item)
+
+    def check(leaf_id: str, ours, must_match: bool = True, *, baseline=None):
+        if path is None:
+            pytest.fail("paper_result needs a rubric: --paper-rubric, ini paper_rubric "
+                        "or a paper_rubric marker", pytrace=False)
+        try:
+            leaf = _rubric(item.config, path).leaf(leaf_id)
+        except KeyError as err:
+            pytest.fail(str(err.args[0]), pytrace=False)
+        if baseline is not None and isinstance(ours, Mapping) != isinstance(baseline, Mapping):
+            pytest.fail(f"{leaf_id}: pass the values and the baseline both by seed ({{seed: value}}) "
+                        "or both as lists in the same order", pytrace=False)
+        runs = _runs(_by_seed(leaf, "values", ours))
+        if leaf.kind != "result" or (leaf.value is None and not leaf.criterion):
+            pytest.fail(f"{leaf_id} is not a result leaf with a value or criterion", pytrace=False)
+        if isinstance(runs, float):
+            if leaf.criterion or baseline is not None:
+                pytest.fail(f"{leaf_id}: its criterion ({leaf.criterion.get('test', 'none')}) judges "
+                            "per-seed values: pass a list, one per seed", pytrace=False)
+            item.user_properties.append(("paper_result", [path, leaf_id, runs]))
+            if leaf.tolerance:
+                ok, detail = leaf.compare(runs)
+                if must_match and not ok:
+                    pytest.fail(f"{leaf_id}: ours {runs:.6g}, paper {leaf.value:.6g} ({leaf.where}): "
+                                f"{detail}", pytrace=False)
+            return runs
+        if not leaf.criterion:
+            pytest.fail(f"{leaf_id}: per-seed values need a criterion in the rubric "
+                        "(e.g. criterion: {test: paper, margin: 0.01}), stated before the run", pytrace=False)
+        base = None if baseline is None else _runs(_by_seed(leaf, "the baseline", baseline))
+        if isinstance(base, float):
+            base = [base]
+        try:
+            verdict = judge(leaf, runs, base)
+        except ValueError as err:
+            pytest.fail(f"{leaf_id}: {err}", pytrace=False)
+        item.user_properties.append(("paper_result", [path, leaf_id, {"values": runs, "baseline": base}]))
+        if must_match and verdict.verdict != expected_verdict(leaf):
+            pytest.fail(f"{leaf_id}: {verdict.format(4)} (expected {expected_verdict(leaf)})",
+                        pytrace=False)
+        return verdict
+
+    return check
+
+
+def _outcome(report: pytest.TestReport) -> str:
+    if report.failed:
+        return "failed"
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        if reason.removeprefix("Skipped: ").lower().startswith(NOT_IMPLEMENTED):
+            return NOT_IMPLEMENTED
+        return "skipped"
+    return "passed"
+
+
+def _final(phases: dict[str, str]) -> str:
+    """One outcome from setup, call and teardown: a failure anywhere wins."""
+    if "failed" in phases.values():
+        return "failed"
+    return phases.get("call") or phases.get("setup", "not run")
+
+
+def scorecards(config: pytest.Config) -> dict[str, Scorecard]:
+    """The scorecard of each rubric this run used, by rubric path."""
+    state = config.stash[_STATE]
+    cards = {}
+    for path, rubric in state["rubrics"].items():
+        by_leaf: dict[str, dict[str, str]] = {}
+        for nodeid, ids in state["deselected"].get(path, {}).items():
+            for leaf_id in ids:
+                by_leaf.setdefault(leaf_id, {})[nodeid] = "not run"
+        for nodeid, (ids, phases) in state["links"].get(path, {}).items():
+            for leaf_id in ids:
+                by_leaf.setdefault(leaf_id, {})[nodeid] = _final(phases)
+        cards[path] = Scorecard.build(rubric, by_leaf, state["results"].get(path, {}))
+    return cards
+
+
+def _compare(recorded: Scorecard, fresh: Scorecard, ran: set[str]) -> list[str]:
+    """Leaves whose state or tests differ, among those this run covered.
+
+    A leaf is covered when every test the recording links to it ran now (so
+    a run of one file or with ``-k`` compares only what it ran).
+    """
+    old = {r.leaf.id: r for r in recorded.rows}
+    diffs = []
+    for row in fresh.rows:
+        before = old.get(row.leaf.id)
+        if before is None:
+            diffs.append(f"{row.leaf.id}: not in the recording")
+            continue
+        covered = set(before.outcomes) <= ran and "not run" not in row.outcomes.values()
+        if covered and (set(before.outcomes) != set(row.outcomes)
+                        or before.state[0] != row.state[0]):
+            diffs.append(f"{row.leaf.id}: recorded {before.state[0]} with "
+                         f"{len(before.outcomes)} tests, now {row.state[0]} "
+                         f"with {len(row.outcomes)}")
+    gone = set(old) - {r.leaf.id for r in fresh.rows}
+    return diffs + [f"{i}: no longer in the rubric" for i in sorted(gone)]
+
+
+class _Recorder:
+    """Collects the outcomes of linked tests, then writes or compares scorecards."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        state = self.config.stash[_STATE]
+        # Ran: the test body ran (or a phase failed). A skipped test did not run, so the
+        # leaves it is linked to are not compared (an integration test without --integration).
+        if (report.when == "call" and not report.skipped) or report.failed:
+            state["ran"].add(report.nodeid)
+        for name, value in report.user_properties:
+            if name == "paper_links":
+                path, ids = value
+                entry = state["links"].setdefault(path, {}).setdefault(report.nodeid, (ids, {}))
+                entry[1][report.when] = _outcome(report)
+            elif name == "paper_unknown" and report.when == "setup":
+                if value not in state["unknown"]:
+                    state["unknown"].append(value)
+            elif name == "paper_result" and report.when == "call":
+                path, leaf_id, ours = value
+                state["results"].setdefault(path, {})[leaf_id] = ours
+                ids, phases = state["links"].setdefault(path, {}).setdefault(
+                    report.nodeid, ([], {"call": _outcome(report)}))
+                if leaf_id not in ids:
+                    ids.append(leaf_id)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        config = self.config
+        if session.exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+            return  # nothing written on bad input or Ctrl-C
+        if hasattr(config, "workerinput"):
+            return  # a pytest-xdist worker: its controller sees every report
+        cards = scorecards(config)
+        out = config.getoption("--paper-scorecard")
+        if out and cards:
+            if len(cards) == 1:
+                text = _render(next(iter(cards.values())), out)
+            else:
+                text = json.dumps({p: c.to_dict() for p, c in cards.items()}, indent=1)
+            Path(out).write_text(text, encoding="utf-8")
+        folder = config.getini("paper_recordings")
+        if not folder:
+            return
+        for path, card in cards.items():
+            recording = Path(_resolve(config, folder)) / f"{Path(path).stem}.json"
+            if config.getoption("--paper-record"):
+                recording.parent.mkdir(parents=True, exist_ok=True)
+                recording.write_text(_render(card, ".json"), encoding="utf-8")
+            elif recording.exists():
+                recorded = Scorecard.from_dict(json.loads(recording.read_text("utf-8")))
+                config.stash[_STATE]["mismatch"] += [
+                    f"{recording.name}: {d}"
+                    for d in _compare(recorded, card, config.stash[_STATE]["ran"])
+                ]
+        if config.stash[_STATE]["mismatch"] and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        for line in self.config.stash[_STATE]["unknown"]:
+            terminalreporter.write_line(f"paper2code: warning: {line}", yellow=True)
+        mismatch = self.config.stash[_STATE]["mismatch"]
+        if mismatch:
+            terminalreporter.section("paper2code: scorecards differ from their recordings",
+                                     red=True)
+            for line in mismatch:
+                terminalreporter.line(line)
+            terminalreporter.line("Fix the code or the tests, or re-record with --paper-record.")
+
+
+def _render(card: Scorecard, out: str) -> str:
+    if out.endswith(".json"):
+        return json.dumps(card.to_dict(), indent=1, ensure_ascii=False) + "\n"
+    return card.render_markdown() if out.endswith(".md") else card.render_text()
