@@ -64,3 +64,21 @@ def test_ruff_finds_nothing():
         cwd=ROOT, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_imports_keep_the_layout():
+    # The contracts in pyproject.toml ([tool.importlinter]): layers, no circle, teaching code
+    # never imports a tool. A planted `from paper2code.scoring.rubric import ...` in nn/norm.py,
+    # and a planted circle inside scoring/, each made lint-imports exit 1.
+    import shutil
+    import subprocess
+    import sys
+
+    import pytest
+
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+    if lint is None:
+        pytest.skip("import-linter is not installed (it is in the dev group: uv sync --group dev)")
+    result = subprocess.run([lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+
