@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
+from pathlib import Path
 
 import pytest
 
-from paper2code import figures
+from paper2code.figures import building_blocks, case_studies, load, workflow
+from paper2code.figures.record import QUICK, main
 
 
 def assert_same(recorded, fresh, where):
@@ -30,17 +34,17 @@ def stale(name):
     return f"docs/data/{name}.json is stale (run: uv run python -m paper2code.figures {name})"
 
 
-@pytest.mark.parametrize("name", sorted(set(figures.QUICK) - {"lr_range"}))
+@pytest.mark.parametrize("name", sorted(set(QUICK) - {"lr_range"}))
 def test_recorded_results_match_the_code(name):
-    fresh = json.loads(json.dumps(figures.QUICK[name]()))  # the same float rounding as the file
-    assert_same(figures.load(name), fresh, stale(name))
+    fresh = json.loads(json.dumps(QUICK[name]()))  # the same float rounding as the file
+    assert_same(load(name), fresh, stale(name))
 
 
 def test_recorded_lr_range_test_matches_the_code():
     # The sweep ends where training blows up, and a blow-up amplifies rounding
     # differences between CPUs: the stopping step may move by one, and the last
     # losses differ more than the early ones. Compare what rounding cannot move.
-    recorded, fresh = figures.load("lr_range"), figures.QUICK["lr_range"]()
+    recorded, fresh = load("lr_range"), QUICK["lr_range"]()
     n = min(len(recorded["lrs"]), len(fresh["lrs"]))
     assert abs(len(recorded["lrs"]) - len(fresh["lrs"])) <= 1, stale("lr_range")
     assert recorded["lrs"][:n] == pytest.approx(fresh["lrs"][:n], rel=1e-9), stale("lr_range")
@@ -49,14 +53,22 @@ def test_recorded_lr_range_test_matches_the_code():
     assert 1 / step <= recorded["suggested"] / fresh["suggested"] <= step, stale("lr_range")
 
 
-FIGURES = ["lr_range", "transformer_schedule", "bias_correction", "adam_digits", "grokking",
-           "attention_masks", "positional", "schedules", "norms", "resnet_degradation",
-           "ddpm_samples", "ppo_cartpole"]
+ROOT = Path(__file__).resolve().parent.parent
+MARKER = re.compile(r"^<!--\s*plot:\s*([\w.]+):(\w+)\s*-->\s*$", re.MULTILINE)  # docs/hooks/plots.py's
+ON_PAGES = sorted({m.groups() for page in (ROOT / "docs").rglob("*.md") for m in MARKER.finditer(page.read_text())})
 
 
-@pytest.mark.parametrize("name", FIGURES)
-def test_figure_draws(name):
-    fig = getattr(figures, name)()
+def test_every_figure_is_on_a_page():
+    # Each figure function (the public names of the three modules, less the *_data that compute
+    # the recordings) is drawn by a page's plot marker, and every marker names one of them.
+    drawn = {(module.__name__, name) for module in (building_blocks, case_studies, workflow)
+             for name in module.__all__ if not name.endswith("_data")}
+    assert set(ON_PAGES) == drawn
+
+
+@pytest.mark.parametrize(("module", "name"), ON_PAGES)
+def test_figure_draws(module, name):
+    fig = getattr(importlib.import_module(module), name)()
     plots = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
     assert plots and all(ax.lines or ax.images or ax.collections for ax in plots)
 
@@ -65,7 +77,7 @@ def test_figure_draws(name):
 
 
 def test_masked_attention_weights_are_zero_and_rows_sum_to_one():
-    d = figures.load("attention_masks")
+    d = load("attention_masks")
     causal, padded, n = d["causal"], d["padding"], d["length"]
     for i, row in enumerate(causal):
         assert sum(row) == pytest.approx(1.0, abs=1e-12)
@@ -77,22 +89,32 @@ def test_masked_attention_weights_are_zero_and_rows_sum_to_one():
 
 
 def test_rope_scores_depend_on_relative_position_only():
-    scores = list(figures.load("positional")["rope_scores"].values())
+    scores = list(load("positional")["rope_scores"].values())
     assert len(scores) == 2 and max(abs(a) for a in scores[0]) > 1  # not a flat line
     assert scores[0] == pytest.approx(scores[1], abs=1e-9)
 
 
 def test_schedules_peak_at_the_end_of_warm_up():
-    d = figures.load("schedules")
+    d = load("schedules")
     for name in ("noam", "cosine"):
         peak = d["step"][max(range(len(d[name])), key=d[name].__getitem__)]
         assert abs(peak - 4000) <= 100, name  # recorded every 100th step
 
 
 def test_layernorm_recentres_and_rmsnorm_does_not():
-    d = figures.load("norms")
+    d = load("norms")
     assert max(abs(m) for m in d["layernorm_mean"]) < 1e-6
     assert d["rmsnorm_mean"][0] == pytest.approx(0, abs=0.05)  # x itself is centred
     assert d["rmsnorm_mean"][-1] > 0.99  # at shift 10, the output is mostly the shift
     for name in ("layernorm_rms", "rmsnorm_rms"):
         assert d[name] == pytest.approx([1.0] * len(d[name]), abs=1e-3), name
+
+
+def test_record_refuses_an_unknown_name(capsys, monkeypatch):
+    written = []
+    monkeypatch.setattr("paper2code.figures.record.record", lambda names: written.append(names) or [])
+    with pytest.raises(SystemExit) as exit_:
+        main(["lr_range", "no_such_figure"])
+    assert exit_.value.code == 2 and written == []
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "'no_such_figure'" in err[0]

@@ -1,6 +1,6 @@
 """MkDocs hook: draw figures into pages when the site is built.
 
-A line ``<!-- plot: paper2code.figures:lr_range -->`` in a page is replaced by
+A line ``<!-- plot: paper2code.figures.workflow:lr_range -->`` in a page is replaced by
 the figure that function returns (a matplotlib ``Figure``), inlined as SVG:
 no image file to commit or to go stale, nothing fetched by the browser. The
 functions compute from code or from recorded results committed beside the
