@@ -82,3 +82,16 @@ def test_imports_keep_the_layout():
     result = subprocess.run([lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
 
+
+
+MAX_LINES = 350
+
+
+def test_no_module_over_350_lines():
+    # A module that grows past this is split along a real seam (what changes together stays together).
+    long = []
+    for path in sorted((ROOT / "src" / "paper2code").rglob("*.py")):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_LINES:
+            long.append(f"{path.relative_to(ROOT)}: {lines} lines")
+    assert long == []

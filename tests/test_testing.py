@@ -6,12 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from paper2code.diagnostics.testing import (
-    assert_matches_reference,
-    assert_shape,
-    check_gradient_flow,
-    count_parameters,
-)
+from paper2code.diagnostics.reference import assert_matches_reference
+from paper2code.diagnostics.testing import assert_shape, check_gradient_flow, count_parameters
 
 
 class Ours(nn.Module):

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from paper2code.diagnostics.testing import assert_matches_reference
+from paper2code.diagnostics.reference import assert_matches_reference
 from paper2code.nn.attention import (
     MultiHeadAttention,
     causal_mask,
