@@ -1,11 +1,15 @@
-"""The API reference mirrors the package: one page per module, all in the nav."""
+"""The API reference mirrors the package: one generated page per module and package, all in the nav.
+
+The pages are generated at build time by docs/hooks/reference.py; these tests hold the hook's
+list to an independent walk of the package (pkgutil, as Python imports it) and to the nav.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import pkgutil
+import tomllib
 from pathlib import Path
-
-import yaml
 
 import paper2code
 
@@ -13,19 +17,23 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "reference"
 
 
-def public_modules() -> list[str]:
-    names = []
+def _hook():
+    spec = importlib.util.spec_from_file_location("reference_hook", ROOT / "docs" / "hooks" / "reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hook = _hook()
+
+
+def public_modules() -> dict[str, bool]:
+    """Every public module and package of paper2code, as Python finds them: {name: is a package}."""
+    found = {}
     for info in pkgutil.walk_packages(paper2code.__path__, prefix="paper2code."):
-        # Packages here hold only a docstring; their modules get the pages.
-        if not info.ispkg and not any(part.startswith("_") for part in info.name.split(".")):
-            names.append(info.name)
-    return sorted(names)
-
-
-def reference_page(module: str) -> Path:
-    """paper2code.nn.attention -> docs/reference/nn/attention.md"""
-    parts = module.split(".")[1:]
-    return REFERENCE.joinpath(*parts).with_suffix(".md")
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            found[info.name] = info.ispkg
+    return found
 
 
 def nav_files(node) -> list[str]:
@@ -38,25 +46,35 @@ def nav_files(node) -> list[str]:
     return []
 
 
-def load_mkdocs_yml() -> dict:
-    class Loader(yaml.SafeLoader):
-        pass
-
-    # mkdocs.yml may use !ENV and python tags; they do not matter here.
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    return yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=Loader)
-
-
-def test_every_module_has_a_reference_page():
-    missing = []
-    for module in public_modules():
-        page = reference_page(module)
-        if not page.is_file() or f"::: {module}" not in page.read_text():
-            missing.append(f"{module} -> {page.relative_to(ROOT)}")
-    assert missing == []
+def test_every_module_and_package_has_a_generated_page():
+    pages = hook.reference_pages()
+    modules = public_modules()
+    assert sorted(pages.values()) == sorted(modules)
+    for src_uri, module in pages.items():
+        parts = module.split(".")[1:]
+        expected = "/".join(["reference", *parts, "index.md"]) if modules[module] else "/".join(["reference", *parts]) + ".md"
+        assert src_uri == expected
 
 
-def test_every_reference_page_is_in_the_nav():
-    in_nav = set(nav_files(load_mkdocs_yml()["nav"]))
-    pages = {p.relative_to(ROOT / "docs").as_posix() for p in REFERENCE.rglob("*.md")}
-    assert sorted(pages - in_nav) == []
+def test_every_generated_page_is_in_the_nav_once():
+    in_nav = nav_files(hook.reference_nav())
+    assert sorted(in_nav) == sorted(hook.reference_pages())
+
+
+def test_the_nav_sections_are_the_contract_layers_bottom_first():
+    contract = next(c for c in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+                    if c["type"] == "layers")
+    names = [name.strip() for layer in reversed(contract["layers"]) for name in layer.replace(":", "|").split("|")]
+    # Top-level names in nav order: the loose modules' section lists its members.
+    order = []
+    for entry in hook.reference_nav():
+        (title, value), = entry.items()
+        order += [next(iter(e)) for e in value] if title == "paper2code.*" else [title]
+    assert order == names
+    assert sorted(names) == sorted(m.split(".")[1] for m in public_modules() if m.count(".") == 1)
+
+
+def test_only_the_hand_written_pages_are_files():
+    # A module page written by hand beside the generated ones would shadow it and go stale.
+    files = sorted(p.relative_to(REFERENCE).as_posix() for p in REFERENCE.rglob("*.md"))
+    assert files == ["command-line.md", "index.md"]
