@@ -26,23 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Python caches compiled modules in __pycache__ folders unless PYTHONDONTWRITEBYTECODE
-# is set, as it is on some CI machines. This suite starts Python many times (the site
-# build, the CLI, shell blocks), and without the cache each start compiles torch's
-# modules from source again (~10 s; pytest's rewritten test modules too). The suite
-# writes the cache (git ignores it), for itself and for the programs it starts. The same two
-# settings are in docs/conftest.py: `pytest docs` or `pytest tests` loads only one of them.
-sys.dont_write_bytecode = False
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-
-# Under pytest-xdist (the default, see pyproject.toml) each worker gets its share of
-# the cores for torch's threads, and so do the programs it starts: two workers with
-# two threads each on two cores run slower than one process.
-if (_workers := os.environ.get("PYTEST_XDIST_WORKER_COUNT")) and "OMP_NUM_THREADS" not in os.environ:
-    import torch
-
-    os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // int(_workers)))
-    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+# How the suite writes bytecode and shares the cores: ../conftest.py, loaded before this one.
 _TMP = Path(tempfile.mkdtemp(prefix="paper2code-jobs-"))
 
 
