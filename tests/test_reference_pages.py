@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import pkgutil
+import re
 import tomllib
 from pathlib import Path
 
@@ -78,3 +79,15 @@ def test_only_the_hand_written_pages_are_files():
     # A module page written by hand beside the generated ones would shadow it and go stale.
     files = sorted(p.relative_to(REFERENCE).as_posix() for p in REFERENCE.rglob("*.md"))
     assert files == ["command-line.md", "index.md"]
+
+
+def test_the_layout_section_names_the_contract_layers():
+    # docs/handbook/tested-pages.md, "How the code is laid out": its table's first column, row by
+    # row, is the layers contract of pyproject.toml, top first.
+    contract = next(c for c in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+                    if c["type"] == "layers")
+    layers = [sorted(n.strip() for n in layer.replace(":", "|").split("|")) for layer in contract["layers"]]
+    page = (ROOT / "docs" / "handbook" / "tested-pages.md").read_text()
+    section = page.split("## How the code is laid out", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    assert [sorted(re.findall(r"`(\w+)`", row)) for row in rows] == layers
