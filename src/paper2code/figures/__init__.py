@@ -13,7 +13,7 @@ figure function returns a ``Figure``.
     uv run python -m paper2code.figures   # recompute the quick recordings
 
 A tool of the handbook, beside the exercises: it may import the case studies and the
-teaching code; nothing but ``python -m paper2code.figures`` and the pages imports it.
+teaching code; no other package of paper2code imports it (the pages and the tests do).
 """
 
 from __future__ import annotations
