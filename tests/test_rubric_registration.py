@@ -161,6 +161,9 @@ def test_a_changed_margin_is_refused_without_a_changed_entry():
     assert kind == "refuse" and "margin 0.05 -> 0.2" in line and "add a `changed:` entry" in line
     assert drift("claim-m", before, {**after, "changed": "the margin was vacuous"})[0] == "re-record"
     assert drift("claim-m", before, before) is None
+    unregistered = {k: v for k, v in before.items() if k != "fingerprint"}
+    assert drift("claim-m", unregistered, before)[0] == "re-record"  # a first registration
+    assert drift("claim-m", unregistered, {**before, "margin": 0.2})[0] == "refuse"
     leaf = parse_rubric({"paper": {"title": "t"}, "items": [{"id": "m", "kind": "result", "text": "t",
                          "where": "w", "criterion": after}]}).leaf("m")
     assert fingerprint(leaf.criterion) != fingerprint({**leaf.criterion, "margin": 0.05})

@@ -112,10 +112,16 @@ def drift(leaf_id: str, recorded: dict, now: dict) -> tuple[str, str] | None:
 
     kind ``"refuse"``: registered fields changed and the ``changed:`` entry
     did not (nothing may record over it); ``"re-record"``: they changed with
-    a new ``changed:`` entry, or only the ``changed:`` entry is new.
+    a new ``changed:`` entry, only the ``changed:`` entry is new, or a
+    ``fingerprint`` or ``seen`` list was added where the recording had none
+    (a first registration).
     """
     moved = [k for k in RECORDED if recorded.get(k) != now.get(k)]
     new_reason = now.get("changed") and now.get("changed") != recorded.get("changed")
+    # registering for the first time (a fingerprint, seen seeds disclosed) needs no reason
+    first = [k for k in moved if k in ("fingerprint", "seen") and recorded.get(k) is None]
+    if moved and moved == first:
+        return "re-record", f"{leaf_id}: {', '.join(first)} registered since the recording: re-record"
     if not moved:
         return ("re-record", f"{leaf_id}: a new `changed:` entry since the recording: re-record") \
             if new_reason else None
