@@ -12,6 +12,8 @@ its halves.
 
 from __future__ import annotations
 
+import math
+
 from paper2code.scoring.rubric import Leaf
 from paper2code.statistics import evaluation
 from paper2code.statistics.family import conjunction, judge_family
@@ -87,7 +89,8 @@ def exploratory(leaf: Leaf, values: list[float], baseline: list[float] | None = 
     if len(vals) < 2:
         shown = f"{vals[0]:.4g}" + (f" vs {base[0]:.4g}" if base else "")
         return f"{label}: {shown}"
-    return f"{label}: {_verdict(leaf, vals, base).format(4)}"
+    v = _verdict(leaf, vals, base)
+    return f"{label}: {v.format(_digits(v))}"
 
 
 def criterion_text(leaf: Leaf) -> str:
@@ -109,13 +112,20 @@ def criterion_text(leaf: Leaf) -> str:
     return ", ".join(parts)
 
 
+def _digits(v: Verdict) -> int:
+    """Decimals for about 4 significant digits of the interval's largest end (at most 4)."""
+    iv = v.gap or v.interval
+    largest = max(abs(iv.low), abs(iv.high))
+    return 4 if largest == 0 else min(4, max(0, 3 - math.floor(math.log10(largest))))
+
+
 def verdict_detail(leaf: Leaf, values: list[float], baseline: list[float] | None):
     """(verdict word, expected word, one line: the finding, the criterion, the exploratory seeds)."""
     try:
         v = judge(leaf, values, baseline)
     except ValueError as err:
         return "error", expected_verdict(leaf), str(err)
-    line = f"{v.format(4)} [{criterion_text(leaf)}]"
+    line = f"{v.format(_digits(v))} [{criterion_text(leaf)}]"
     if leaf.criterion["test"] != "paper" and baseline is None and leaf.value is not None:
         line += f" vs the paper's {leaf.value:.4g}"
     more = exploratory(leaf, values, baseline)
