@@ -168,6 +168,33 @@ def test_holm_against_its_definition():
     assert holm([0.5]) == [(0.5, False)]
 
 
+def test_holm_is_closed_testing_with_bonferroni():
+    """Holm rejects H_i exactly when every intersection containing i is rejected by Bonferroni
+    (Marcus et al., 1976): brute force over all subsets, for random p-values."""
+    from itertools import combinations
+
+    rng = random.Random(9)
+    for _ in range(300):
+        m = rng.randint(1, 6)
+        ps = [rng.random() ** 3 for _ in range(m)]
+        closed = [all(min(ps[j] for j in sub) <= 0.05 / len(sub)
+                      for k in range(1, m + 1) for sub in combinations(range(m), k) if i in sub)
+                  for i in range(m)]
+        assert [r for _, r in holm(ps)] == closed
+
+
+def test_compare_to_paper_p_values_match_scipy():
+    from scipy import stats
+
+    ours, paper, margin = [27.1, 27.5, 26.9, 27.4, 27.2], 27.3, 1.0
+    n, s = len(ours), stats.tstd(ours)
+    se = s * math.sqrt(1 + 1 / n)
+    gap = paper - sum(ours) / n
+    tost = max(stats.t.sf((gap + margin) / se, n - 1), stats.t.cdf((gap - margin) / se, n - 1))
+    assert compare_to_paper(ours, paper, margin=margin).p == pytest.approx(tost, rel=1e-10)
+    assert compare_to_paper(ours, paper).p == pytest.approx(2 * stats.t.sf(abs(gap) / se, n - 1), rel=1e-10)
+
+
 def test_holm_keeps_the_family_wise_error_rate():
     """Three null comparisons of 5 seeds: any claim at all ~1 - (1 - 0.05/3)^3 with Holm,
     ~1 - 0.95^3 = 0.14 each at its own level (the handbook's own PPO headline case)."""
