@@ -11,7 +11,7 @@ longest run from the smallest with
 $$p_{(i)} \le \frac{\alpha}{m - i + 1} \tag{1}$$
 
 Its adjusted p-values are $\tilde{p}_{(i)} = \min\bigl(1, \max_{j \le i} (m - j + 1)\,p_{(j)}\bigr)$.
-`judge_family` applies it to `Verdict`\ s: a word that rested on rejecting its
+`judge_family` applies it to verdicts: a word that rested on rejecting its
 null ("higher", "lower", "equivalent", "differs", and "consistent" with a
 margin) stands at the family level only if Holm rejects it too.
 
