@@ -12,13 +12,17 @@ any project whose environment has the package. It adds:
   checks ``ours`` against the leaf's value and tolerance, fails the test if it
   is off, and records ``ours`` for the scorecard; with per-seed values
   (``paper_result("res-x", [v0, v1, v2], baseline=[...])``) the leaf's
-  ``criterion`` decides, by `paper2code.statistics.evaluation`;
+  ``criterion`` decides, by `paper2code.statistics.evaluation`, after checking
+  that its code and fields still give its registered ``fingerprint``
+  (`paper2code.scoring.registration`: one line and a failed test if not);
 * the options ``--paper-rubric PATH`` (ini ``paper_rubric``), the rubric of
   tests without a ``paper_rubric`` marker; ``--paper-scorecard OUT``, write
   the scorecard after the run (``.md`` Markdown, ``.json`` the recording,
   else text); ``paper_recordings`` (ini, a folder) with ``--paper-record``,
-  write the recording ``FOLDER/RUBRIC-STEM.json`` of each rubric; without
-  it, compare each recording with this run and fail the run if they differ.
+  write the recording ``FOLDER/RUBRIC-STEM.json`` of each rubric (refused
+  over a criterion changed without a new ``changed:`` entry); without it,
+  compare each recording with this run and fail the run if they differ
+  (`paper2code.scoring.recording`).
 
 A marker naming a leaf that is not in the rubric (a leaf the reader pruned)
 gets a one-line warning at the end of the run; the test still runs. A rubric
