@@ -30,6 +30,20 @@ ROOT = RUBRICS.parents[2].parent
 
 
 @pytest.mark.parametrize("name", CASE_STUDIES)
+def test_registered_criteria_still_match_their_code_and_their_recording(name):
+    """A criterion with produced_by/fingerprint: the code must still give the registered fingerprint,
+    and the recording must not hold another criterion unless a new `changed:` entry says why
+    (tests/test_rubric_registration.py plants each change on a temporary project)."""
+    from paper2code.scoring.recording import recording_problems
+    from paper2code.scoring.registration import check_leaf
+    from paper2code.scoring.scorecard import Scorecard
+
+    rubric = load_rubric(RUBRICS / f"{name}.yaml")
+    assert [line for leaf in rubric.leaves if (line := check_leaf(leaf))] == []
+    assert recording_problems(scorecard(name), Scorecard.build(rubric, {})) == []
+
+
+@pytest.mark.parametrize("name", CASE_STUDIES)
 def test_the_recording_matches_the_rubric_and_is_green(name):
     rubric, card = load_rubric(RUBRICS / f"{name}.yaml"), scorecard(name)
     assert [vars(leaf) for leaf in card.rubric.leaves] == [vars(leaf) for leaf in rubric.leaves], (

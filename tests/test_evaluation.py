@@ -247,7 +247,7 @@ def test_the_comparisons_refuse_bad_input(call):
 def test_verdicts_print_one_line():
     v = compare_to_paper([27.1, 27.5, 26.9, 27.4, 27.2], 27.3)
     assert str(v) == (
-        "consistent: 27.220 ± 0.726 (95% prediction interval, n=5); "
-        "the paper's 27.3 inside the 95% prediction interval (no margin stated: not rejected)"
+        "consistent: the paper's 27.3 lies inside our 27.220 [26.494, 27.946] "
+        "(95% prediction interval, n=5); no margin stated: not rejected, not shown alike; t p = 0.77"
     )
     assert v.n == 5

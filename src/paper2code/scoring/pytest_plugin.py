@@ -12,13 +12,17 @@ any project whose environment has the package. It adds:
   checks ``ours`` against the leaf's value and tolerance, fails the test if it
   is off, and records ``ours`` for the scorecard; with per-seed values
   (``paper_result("res-x", [v0, v1, v2], baseline=[...])``) the leaf's
-  ``criterion`` decides, by `paper2code.statistics.evaluation`;
+  ``criterion`` decides, by `paper2code.statistics.evaluation`, after checking
+  that its code and fields still give its registered ``fingerprint``
+  (`paper2code.scoring.registration`: one line and a failed test if not);
 * the options ``--paper-rubric PATH`` (ini ``paper_rubric``), the rubric of
   tests without a ``paper_rubric`` marker; ``--paper-scorecard OUT``, write
   the scorecard after the run (``.md`` Markdown, ``.json`` the recording,
   else text); ``paper_recordings`` (ini, a folder) with ``--paper-record``,
-  write the recording ``FOLDER/RUBRIC-STEM.json`` of each rubric; without
-  it, compare each recording with this run and fail the run if they differ.
+  write the recording ``FOLDER/RUBRIC-STEM.json`` of each rubric (refused
+  over a criterion changed without a new ``changed:`` entry); without it,
+  compare each recording with this run and fail the run if they differ
+  (`paper2code.scoring.recording`).
 
 A marker naming a leaf that is not in the rubric (a leaf the reader pruned)
 gets a one-line warning at the end of the run; the test still runs. A rubric
@@ -29,20 +33,21 @@ without xdist (xdist's workers do not report deselected tests).
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
+from paper2code.scoring.judging import expected_verdict, judge
+from paper2code.scoring.recording import Recorder
+from paper2code.scoring.registration import check_leaf, fingerprint
 from paper2code.scoring.rubric import Rubric, RubricError, load_rubric
-from paper2code.scoring.scorecard import Scorecard, expected_verdict, judge
+from paper2code.scoring.scorecard import Scorecard
 
 __all__ = ["scorecards"]
 
 _STATE = pytest.StashKey[dict]()
-NOT_IMPLEMENTED = "not implemented"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,7 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE]["default"] = _resolve(config, default) if default else None
     if default:
         _rubric(config, config.stash[_STATE]["default"])
-    config.pluginmanager.register(_Recorder(config), "paper2code-recorder")
+    config.pluginmanager.register(Recorder(config, _STATE, scorecards), "paper2code-recorder")
 
 
 def _resolve(config: pytest.Config, path: str | Path) -> str:
@@ -210,6 +215,10 @@ def paper_result(request: pytest.FixtureRequest):
         if not leaf.criterion:
             pytest.fail(f"{leaf_id}: per-seed values need a criterion in the rubric "
                         "(e.g. criterion: {test: paper, margin: 0.01}), stated before the run", pytrace=False)
+        problem = check_leaf(leaf)  # the code or criterion changed since registration
+        if problem:
+            pytest.fail(problem, pytrace=False)
+        ran_with = fingerprint(leaf.criterion) if "fingerprint" in leaf.criterion else None
         base = None if baseline is None else _runs(_by_seed(leaf, "the baseline", baseline))
         if isinstance(base, float):
             base = [base]
@@ -217,24 +226,16 @@ def paper_result(request: pytest.FixtureRequest):
             verdict = judge(leaf, runs, base)
         except ValueError as err:
             pytest.fail(f"{leaf_id}: {err}", pytrace=False)
-        item.user_properties.append(("paper_result", [path, leaf_id, {"values": runs, "baseline": base}]))
+        result = {"values": runs, "baseline": base}
+        if ran_with:
+            result["ran_with"] = ran_with
+        item.user_properties.append(("paper_result", [path, leaf_id, result]))
         if must_match and verdict.verdict != expected_verdict(leaf):
             pytest.fail(f"{leaf_id}: {verdict.format(4)} (expected {expected_verdict(leaf)})",
                         pytrace=False)
         return verdict
 
     return check
-
-
-def _outcome(report: pytest.TestReport) -> str:
-    if report.failed:
-        return "failed"
-    if report.skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
-        if reason.removeprefix("Skipped: ").lower().startswith(NOT_IMPLEMENTED):
-            return NOT_IMPLEMENTED
-        return "skipped"
-    return "passed"
 
 
 def _final(phases: dict[str, str]) -> str:
@@ -258,104 +259,3 @@ def scorecards(config: pytest.Config) -> dict[str, Scorecard]:
                 by_leaf.setdefault(leaf_id, {})[nodeid] = _final(phases)
         cards[path] = Scorecard.build(rubric, by_leaf, state["results"].get(path, {}))
     return cards
-
-
-def _compare(recorded: Scorecard, fresh: Scorecard, ran: set[str]) -> list[str]:
-    """Leaves whose state or tests differ, among those this run covered.
-
-    A leaf is covered when every test the recording links to it ran now (so
-    a run of one file or with ``-k`` compares only what it ran).
-    """
-    old = {r.leaf.id: r for r in recorded.rows}
-    diffs = []
-    for row in fresh.rows:
-        before = old.get(row.leaf.id)
-        if before is None:
-            diffs.append(f"{row.leaf.id}: not in the recording")
-            continue
-        covered = set(before.outcomes) <= ran and "not run" not in row.outcomes.values()
-        if covered and (set(before.outcomes) != set(row.outcomes)
-                        or before.state[0] != row.state[0]):
-            diffs.append(f"{row.leaf.id}: recorded {before.state[0]} with "
-                         f"{len(before.outcomes)} tests, now {row.state[0]} "
-                         f"with {len(row.outcomes)}")
-    gone = set(old) - {r.leaf.id for r in fresh.rows}
-    return diffs + [f"{i}: no longer in the rubric" for i in sorted(gone)]
-
-
-class _Recorder:
-    """Collects the outcomes of linked tests, then writes or compares scorecards."""
-
-    def __init__(self, config: pytest.Config):
-        self.config = config
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        state = self.config.stash[_STATE]
-        # Ran: the test body ran (or a phase failed). A skipped test did not run, so the
-        # leaves it is linked to are not compared (an integration test without --integration).
-        if (report.when == "call" and not report.skipped) or report.failed:
-            state["ran"].add(report.nodeid)
-        for name, value in report.user_properties:
-            if name == "paper_links":
-                path, ids = value
-                entry = state["links"].setdefault(path, {}).setdefault(report.nodeid, (ids, {}))
-                entry[1][report.when] = _outcome(report)
-            elif name == "paper_unknown" and report.when == "setup":
-                if value not in state["unknown"]:
-                    state["unknown"].append(value)
-            elif name == "paper_result" and report.when == "call":
-                path, leaf_id, ours = value
-                state["results"].setdefault(path, {})[leaf_id] = ours
-                ids, phases = state["links"].setdefault(path, {}).setdefault(
-                    report.nodeid, ([], {"call": _outcome(report)}))
-                if leaf_id not in ids:
-                    ids.append(leaf_id)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        config = self.config
-        if session.exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
-            return  # nothing written on bad input or Ctrl-C
-        if hasattr(config, "workerinput"):
-            return  # a pytest-xdist worker: its controller sees every report
-        cards = scorecards(config)
-        out = config.getoption("--paper-scorecard")
-        if out and cards:
-            if len(cards) == 1:
-                text = _render(next(iter(cards.values())), out)
-            else:
-                text = json.dumps({p: c.to_dict() for p, c in cards.items()}, indent=1)
-            Path(out).write_text(text, encoding="utf-8")
-        folder = config.getini("paper_recordings")
-        if not folder:
-            return
-        for path, card in cards.items():
-            recording = Path(_resolve(config, folder)) / f"{Path(path).stem}.json"
-            if config.getoption("--paper-record"):
-                recording.parent.mkdir(parents=True, exist_ok=True)
-                recording.write_text(_render(card, ".json"), encoding="utf-8")
-            elif recording.exists():
-                recorded = Scorecard.from_dict(json.loads(recording.read_text("utf-8")))
-                config.stash[_STATE]["mismatch"] += [
-                    f"{recording.name}: {d}"
-                    for d in _compare(recorded, card, config.stash[_STATE]["ran"])
-                ]
-        if config.stash[_STATE]["mismatch"] and session.exitstatus == 0:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-    def pytest_terminal_summary(self, terminalreporter) -> None:
-        for line in self.config.stash[_STATE]["unknown"]:
-            terminalreporter.write_line(f"paper2code: warning: {line}", yellow=True)
-        mismatch = self.config.stash[_STATE]["mismatch"]
-        if mismatch:
-            terminalreporter.section("paper2code: scorecards differ from their recordings",
-                                     red=True)
-            for line in mismatch:
-                terminalreporter.line(line)
-            terminalreporter.line("Fix the code or the tests, or re-record with --paper-record.")
-
-
-def _render(card: Scorecard, out: str) -> str:
-    if out.endswith(".json"):
-        return json.dumps(card.to_dict(), indent=1, ensure_ascii=False) + "\n"
-    return card.render_markdown() if out.endswith(".md") else card.render_text()

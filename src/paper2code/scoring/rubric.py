@@ -19,15 +19,38 @@ a tree. A node is a group ``{id, title, children}`` (with an optional
     code: "paper2code.nn.attention.scaled_dot_product_attention"  # optional
 
 A ``criterion`` is a comparison fixed before the runs, judged by
-`paper2code.statistics.evaluation` on per-seed values: ``test: paper`` (our runs
+`paper2code.statistics` on per-seed values: ``test: paper`` (our runs
 against the paper's value, `compare_to_paper`, with a ``margin``), ``paired``
 (an arm against a baseline arm over the same seeds, `compare_arms`, with
 ``expect: higher`` or ``lower``) or ``equivalence`` (two arms, `equivalence`,
-with a ``margin``; its ``confidence`` c is a TOST at α = 1 - c, a 1 - 2α interval); also
-``arms``, ``seeds``, ``metric``, ``confidence`` (default 0.95), ``margin``,
-``paper_runs`` (``test: paper`` only: the paper's value is a mean of that many
-runs; default 1) and ``changed`` (why it was changed after seeing data: the
-deviation log lists it). A result leaf with a value and neither a tolerance nor a
+with a ``margin``); also ``arms``, ``seeds``, ``metric``, ``confidence``
+(default 0.95), ``margin``, ``paper_runs``, ``changed`` (why it was changed
+after seeing data: the deviation log lists it), ``bounds`` and
+``conjunction``. What binds a criterion to its data and its code::
+
+    criterion:
+      test: paired
+      arms: [clip, no clip]
+      seeds: [0, 1, 2, 3, 4, 5, 6, 7]
+      seen: [0, 1, 2]           # seen before registration: exploratory, not in the verdict
+      metric: "mean of the last 5 evaluations"
+      expect: higher
+      produced_by: ["paper2code.case_studies.ppo_experiment:stability",
+                    "paper2code.case_studies.ppo_experiment:ARMS"]
+      fingerprint: "0123456789ab"   # python -m paper2code.scoring.registration RUBRIC
+      changed: "why it changed after the data were seen"
+
+``fingerprint`` is the first 12 hex digits of a SHA-256 over the source of
+everything in ``produced_by`` (a function's or class's source by
+`inspect.getsource`, dedented, trailing blanks, blank lines and whole-line
+comments dropped, docstrings and inline comments kept; a function's
+signature with its default values; any other object by its ``repr``) and
+over the criterion's ``test``, ``arms``, ``seeds``, ``seen``, ``metric``,
+``expect``, ``margin``, ``confidence`` and ``paper_runs``
+(`paper2code.scoring.registration.fingerprint`). The suite fails when they
+no longer give the registered value; a recording stores the fingerprint it
+ran with. The full list of keys: `paper2code.scoring.criterion`. A result
+leaf with a value and neither a tolerance nor a
 criterion is valid: its scorecard row says it *needs a tolerance*.
 
 Unknown keys are ignored. The scorecard (`paper2code.scoring.scorecard`) joins a
@@ -48,6 +71,8 @@ from pathlib import Path
 
 import yaml
 
+from paper2code.scoring.criterion import TESTS, CriterionError, parse_criterion
+
 # Scorecard, Row, STATES and leaf_state live in paper2code.scoring.scorecard; importing
 # them from here still works (see __getattr__ at the end).
 __all__ = [
@@ -57,8 +82,6 @@ __all__ = [
 
 KINDS = ("implementation", "execution", "result")
 STATUSES = ("deviation", "out-of-scope")
-TESTS = ("paper", "paired", "equivalence")  # the tests a criterion can name
-_CRITERION_KEYS = {"test", "arms", "seeds", "metric", "expect", "margin", "confidence", "changed", "paper_runs"}
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 
@@ -175,65 +198,11 @@ def _weight(node: dict, at: str) -> float:
 
 
 def _criterion(raw, at: str, leaf: Leaf) -> dict:
-    """Validate a leaf's ``criterion``; the normalised mapping (confidence filled in)."""
-    at = f"{at}.criterion"
-    if not isinstance(raw, dict):
-        raise RubricError(f"{at}: expected a mapping with 'test: paper|paired|equivalence'")
-    unknown = sorted(set(raw) - _CRITERION_KEYS)
-    if unknown:
-        raise RubricError(f"{at}: unknown key {unknown[0]!r}; expected {', '.join(sorted(_CRITERION_KEYS))}")
-    test = raw.get("test")
-    if test not in TESTS:
-        raise RubricError(f"{at}.test: {test!r}; expected one of {', '.join(TESTS)}")
-    if leaf.kind != "result":
-        raise RubricError(f"{at}: only a result leaf has a criterion, not a {leaf.kind} leaf")
-    out: dict = {"test": test}
-    confidence = _number(raw.get("confidence", 0.95), f"{at}.confidence")
-    if not 0.5 < confidence < 1:
-        raise RubricError(f"{at}.confidence: {confidence:g} is not in (0.5, 1)")
-    out["confidence"] = confidence
-    if raw.get("margin") is not None:
-        out["margin"] = _number(raw["margin"], f"{at}.margin")
-        if out["margin"] <= 0:
-            raise RubricError(f"{at}.margin: must be positive")
-    elif test in ("equivalence", "paper"):  # without one, "consistent" would mean only "not rejected"
-        raise RubricError(f"{at}: a{'n' if test == 'equivalence' else ''} {test} test needs a margin "
-                          "(the smallest difference that matters), stated before the runs")
-    if test == "paired":
-        if raw.get("expect") not in ("higher", "lower"):
-            raise RubricError(f"{at}.expect: {raw.get('expect')!r}; a paired test expects higher or lower")
-        out["expect"] = raw["expect"]
-    elif raw.get("expect") is not None:
-        raise RubricError(f"{at}.expect: only a paired test has an expected direction")
-    if test == "paper" and leaf.value is None:
-        raise RubricError(f"{at}: test paper compares with the paper's value, and the leaf has none")
-    if raw.get("paper_runs") is not None:
-        runs = raw["paper_runs"]
-        if test != "paper":
-            raise RubricError(f"{at}.paper_runs: only a paper test compares with the paper's runs")
-        if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-            raise RubricError(f"{at}.paper_runs: expected how many runs the paper's value is a mean of "
-                              f"(an integer >= 1), got {runs!r}")
-        out["paper_runs"] = runs
-    if raw.get("seeds") is not None:
-        seeds = raw["seeds"]
-        if not isinstance(seeds, list) or len(seeds) < 2 or not all(
-                isinstance(s, int) and not isinstance(s, bool) for s in seeds):
-            raise RubricError(f"{at}.seeds: expected a list of at least 2 integer seeds")
-        if len(set(seeds)) != len(seeds):
-            raise RubricError(f"{at}.seeds: a seed is listed twice")
-        out["seeds"] = list(seeds)
-    if raw.get("arms") is not None:
-        arms = raw["arms"]
-        if not isinstance(arms, list) or not 1 <= len(arms) <= 2 or not all(isinstance(a, str) for a in arms):
-            raise RubricError(f"{at}.arms: expected one or two names, ours first")
-        out["arms"] = list(arms)
-    for key in ("metric", "changed"):
-        if raw.get(key) is not None:
-            if not str(raw[key]).strip():
-                raise RubricError(f"{at}.{key}: empty")
-            out[key] = str(raw[key]).strip()
-    return out
+    """Validate a leaf's ``criterion`` (`paper2code.scoring.criterion`); `RubricError` if unusable."""
+    try:
+        return parse_criterion(raw, at, leaf.kind, leaf.value)
+    except CriterionError as err:
+        raise RubricError(str(err)) from None
 
 
 def _leaf(node: dict, at: str, group: str) -> Leaf:

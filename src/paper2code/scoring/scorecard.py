@@ -4,7 +4,8 @@ A **scorecard** joins the rubric (`paper2code.scoring.rubric`) with the outcomes
 the tests linked to its leaves (``@pytest.mark.paper("eq-1")``, see
 `paper2code.scoring.pytest_plugin`) and gives each leaf one state (`STATES`). It is
 recorded as JSON (`Scorecard.to_dict`): the recording keeps the facts
-(tests, outcomes, our values, per-seed runs), never the states or verdicts,
+(tests, outcomes, our values, per-seed runs, the fingerprint a criterion ran
+with), never the states or verdicts,
 which are recomputed by `leaf_state` on every load.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from paper2code.scoring.judging import expected_verdict, family_lines, judge, verdict_detail
 from paper2code.scoring.rubric import KINDS, Leaf, Rubric
 
 __all__ = ["RED", "STATES", "Row", "Scorecard", "expected_verdict", "judge", "leaf_state"]
@@ -25,77 +27,6 @@ STATES = (
 RED = ("failed", "off")
 STUB = "not implemented"  # a test skipped with that reason: a stub, not a test
 DESELECTED = "not run"
-
-
-# --8<-- [start:judge]
-def expected_verdict(leaf: Leaf) -> str:
-    """The verdict that reproduces the paper: consistent, the claimed direction, equivalent."""
-    test = leaf.criterion["test"]
-    return {"paper": "consistent", "equivalence": "equivalent"}.get(test) or leaf.criterion["expect"]
-
-
-def judge(leaf: Leaf, values: list[float], baseline: list[float] | None = None):
-    """The `paper2code.statistics.evaluation.Verdict` of ``leaf``'s criterion on per-seed ``values``.
-
-    ``baseline``: the baseline arm over the same seeds (``paired`` and
-    ``equivalence``). `ValueError` when the runs do not fit the criterion
-    (another number of seeds than it lists, a missing baseline). Against the
-    paper's single number, ``paper`` with its margin is the equivalence test:
-    it counts the paper run's own noise, which ``equivalence`` with a
-    constant would not.
-    """
-    from paper2code.statistics import evaluation
-
-    c = leaf.criterion
-    seeds = c.get("seeds")
-    if seeds is not None and len(values) != len(seeds):
-        raise ValueError(f"{leaf.id}: {len(values)} values, but the criterion lists "
-                         f"{len(seeds)} seeds {seeds}")
-    if c["test"] == "paper":
-        return evaluation.compare_to_paper(values, leaf.value, c["confidence"], c.get("margin"),
-                                           paper_runs=c.get("paper_runs", 1))
-    if c["test"] == "paired":
-        if baseline is None:
-            raise ValueError(f"{leaf.id}: a paired criterion needs the baseline arm (baseline=...)")
-        return evaluation.compare_arms(values, baseline, c["confidence"])
-    if baseline is None:
-        raise ValueError(f"{leaf.id}: an equivalence criterion compares two arms (baseline=...); "
-                         "against the paper's number use test: paper with a margin")
-    return evaluation.equivalence(values, baseline, margin=c["margin"], alpha=1 - c["confidence"])
-# --8<-- [end:judge]
-
-
-def criterion_text(leaf: Leaf) -> str:
-    """The criterion in one line: test, arms, seeds, metric, and a change after the data."""
-    c = leaf.criterion
-    paper = "our runs vs the paper's value" + (
-        f" (a mean of {c['paper_runs']} runs)" if c.get("paper_runs", 1) > 1 else "")
-    parts = [{"paper": paper, "paired": "paired arms",
-              "equivalence": f"equivalence within ±{c.get('margin', 0):g}"}[c["test"]]]
-    if c.get("arms"):
-        parts.append(" vs ".join(c["arms"]))
-    if c.get("expect"):
-        parts.append(f"expect {c['expect']}")
-    if c.get("metric"):
-        parts.append(c["metric"])
-    if c.get("seeds"):
-        parts.append(f"seeds {c['seeds']}")
-    return ", ".join(parts)
-
-
-def _verdict_detail(leaf: Leaf, values: list[float], baseline: list[float] | None):
-    """(verdict word, expected word, one line: n, mean ± interval, criterion, verdict)."""
-    try:
-        v = judge(leaf, values, baseline)
-    except ValueError as err:
-        return "error", expected_verdict(leaf), str(err)
-    iv = v.interval
-    what = "difference" if leaf.criterion["test"] != "paper" else "mean"
-    head = f"n={iv.n}, {what} {iv.mean:.4g} ± {iv.half_width:.2g} ({100 * iv.confidence:g}% {iv.kind})"
-    if leaf.criterion["test"] != "paper" and baseline is None and leaf.value is not None:
-        head += f" vs the paper's {leaf.value:.4g}"
-    return v.verdict, expected_verdict(leaf), (f"{head}: {v.verdict}; criterion: {v.criterion} "
-                                               f"[{criterion_text(leaf)}]")
 
 
 # --8<-- [start:state]
@@ -121,7 +52,7 @@ def leaf_state(
     numbers = ""  # ours against the paper, for a result leaf
     verdict = None
     if leaf.criterion and values is not None:
-        word, want, numbers = _verdict_detail(leaf, values, baseline)
+        word, want, numbers = verdict_detail(leaf, values, baseline)
         verdict = "consistent" if word == want else "cannot tell" if word in (
             "cannot tell", "not shown equivalent") else "off"
     elif ours is not None and leaf.value is not None:
@@ -166,6 +97,7 @@ class Row:
     ours: float | None = None
     values: list[float] | None = None
     baseline: list[float] | None = None
+    ran_with: str | None = None  # the fingerprint the run computed for the leaf's criterion
 
     @property
     def state(self) -> tuple[str, str]:
@@ -183,7 +115,8 @@ def _result(value) -> dict:
         values = [float(v) for v in value["values"]]
         base = value.get("baseline")
         return {"ours": sum(values) / len(values), "values": values,
-                "baseline": [float(b) for b in base] if base is not None else None}
+                "baseline": [float(b) for b in base] if base is not None else None,
+                "ran_with": value.get("ran_with")}
     return {"ours": value}
 
 
@@ -226,7 +159,7 @@ class Scorecard:
             d = {k: v for k, v in vars(r.leaf).items() if v not in ("", None, {})}
             if d.get("weight") == 1.0:
                 del d["weight"]
-            facts = {"ours": r.ours, "values": r.values, "baseline": r.baseline}
+            facts = {"ours": r.ours, "values": r.values, "baseline": r.baseline, "ran_with": r.ran_with}
             leaves.append({**d, "tests": r.outcomes, **{k: v for k, v in facts.items() if v is not None}})
         return {"paper": {"title": self.rubric.title, "arxiv": self.rubric.arxiv}, "leaves": leaves}
 
@@ -235,9 +168,9 @@ class Scorecard:
         """Read a recording written by `to_dict`; the states are recomputed."""
         rows = []
         for d in data["leaves"]:
-            fields = {k: v for k, v in d.items() if k not in ("tests", "ours", "values", "baseline")}
+            fields = {k: v for k, v in d.items() if k not in ("tests", "ours", "values", "baseline", "ran_with")}
             rows.append(Row(Leaf(**fields), dict(d.get("tests", {})), d.get("ours"),
-                            d.get("values"), d.get("baseline")))
+                            d.get("values"), d.get("baseline"), d.get("ran_with")))
         paper = data["paper"]
         return cls(Rubric(paper["title"], paper.get("arxiv", ""), [r.leaf for r in rows]), rows)
 
@@ -257,7 +190,7 @@ class Scorecard:
         """The totals, PaperBench's weighted score (with a tree), the leaves still to judge."""
         from paper2code.scoring.paperbench import score_lines
 
-        lines = [*self._totals_lines()]
+        lines = [*self._totals_lines(), *family_lines(self.rows)]
         if self.rubric.tree:
             lines += score_lines(self)
         if self.needs_tolerance:

@@ -6,7 +6,7 @@ $$P(T \le t) = 1 - \tfrac{1}{2} I_{\nu/(\nu + t^2)}\!\left(\tfrac{\nu}{2}, \tfra
 with $I_x(a, b)$ the regularised incomplete beta function (a continued
 fraction, modified Lentz), and the quantile by bisection on the CDF. The tests
 check it against ``scipy.stats.t.ppf`` and the closed forms for 1 and 2
-degrees of freedom. `paper2code.statistics.evaluation` uses it for its intervals.
+degrees of freedom. The intervals and tests of `paper2code.statistics` use it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-__all__ = ["t_quantile"]
+__all__ = ["t_cdf", "t_quantile"]
 
 
 def _betacf(a: float, b: float, x: float) -> float:
@@ -54,9 +54,21 @@ def _betainc(a: float, b: float, x: float) -> float:
 
 
 def _t_cdf(t: float, df: float) -> float:
-    """P(T <= t) for t >= 0; t_quantile uses the symmetry for p < 1/2."""
+    """P(T <= t) for t >= 0; t_cdf and t_quantile use the symmetry below 0."""
     # P(T <= t) = 1 - I_{df/(df+t²)}(df/2, 1/2) / 2 for t >= 0
     return 1.0 - 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
+
+
+def t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t with ``df`` degrees of freedom, any real ``t``.
+
+    Examples:
+        >>> round(t_cdf(2.776445105197793, 4), 6)
+        0.975
+    """
+    if df <= 0 or math.isnan(t):
+        raise ValueError(f"need df > 0 and a number t, got t={t}, df={df}")
+    return _t_cdf(t, df) if t >= 0 else 1.0 - _t_cdf(-t, df)
 
 
 # --8<-- [start:t_quantile]
