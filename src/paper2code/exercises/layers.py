@@ -18,8 +18,9 @@ NORM_PLACE = "Normalisation and feed-forward § Why the norm's place matters"
 # --- sinusoidal -----------------------------------------------------------------
 
 
-def _table(sin_cos=True, interleave=True, two_i=True, start=0):
+def _table(sin_cos=True, interleave=True, two_i=True, start=0, fixed_base=False):
     def table(max_len, d_model, base=10000.0):
+        base = 10000.0 if fixed_base else base
         pos = torch.arange(start, start + max_len, dtype=F64)[:, None]
         i = torch.arange(0, d_model, 2, dtype=F64) if two_i else torch.arange(d_model // 2, dtype=F64)
         angle = pos / base ** (i / d_model)
@@ -31,18 +32,30 @@ def _table(sin_cos=True, interleave=True, two_i=True, start=0):
     return table
 
 
+def _sinusoidal_hints(case, got, want, diff) -> list[str]:
+    g, w = got[0].double(), want[0].double()
+    if got[0].dtype == want[0].dtype and g.shape == w.shape and g.shape[0] > 1 and torch.allclose(g[0], w[0], rtol=0, atol=1e-4):
+        return ["row 0 (position 0: sin 0 = 0, cos 0 = 1) is right and later rows are not: the angles "
+                "pos / base^(2i/d_model) are off (the frequencies, their exponent, the base, or integer arithmetic)"]
+    return []
+
+
 SINUSOIDAL = Spec(
     name="sinusoidal",
     reference=sinusoidal_table,
     # Angles stay below 20 rad: float32 rounding of pos·θ then errs by < 20·2^-23 ≈ 2.4e-6.
     cases=lambda: [Case("20 positions, d_model 16", (20, 16)), Case("length 1", (1, 8)),
-                   Case("d_model 2", (5, 2)), Case("12 positions, d_model 10", (12, 10))],
+                   Case("d_model 2", (5, 2)), Case("12 positions, d_model 10", (12, 10)),
+                   Case("base 100 (not 10000)", (12, 8), {"base": 100.0})],
     bugs=(
         Bug("sin and cos swapped: even columns must be sin", POSITIONAL, _table(sin_cos=False)),
         Bug("sin and cos concatenated [sin | cos] instead of interleaved", POSITIONAL, _table(interleave=False)),
         Bug("exponent i/d_model instead of 2i/d_model", POSITIONAL, _table(two_i=False)),
         Bug("positions counted from 1: position 0 must be sin 0 = 0, cos 0 = 1", POSITIONAL, _table(start=1)),
+        Bug("the base argument ignored: 10000 hard-coded", POSITIONAL, _table(fixed_base=True)),
     ),
+    outputs=("the table",),
+    diagnose=_sinusoidal_hints,
 )
 
 
@@ -104,61 +117,129 @@ ROTARY = Spec(
 
 def _norm_cases() -> list[Case]:
     g = gen(5)
+    offset = randn(g, 3, 8) + 1e8
     return [
         Case("features", (randn(g, 2, 3, 8, scale=3.0) + 2.0,)),
         Case("small variance (1e-3 scale): eps matters", (randn(g, 2, 8, scale=1e-3),)),
-        Case("large offset (1e8 + N(0, 1))", (randn(g, 3, 8) + 1e8,)),
+        Case("large offset (1e8 + N(0, 1))", (offset,), tol=_offset_tolerance(offset)),
         Case("one feature", (randn(g, 4, 1),)),
         Case("float32", (randn(g, 2, 8, dtype=torch.float32),)),
+        Case("eps 0.1 (not the default)", (randn(g, 2, 8, scale=0.2),), {"eps": 0.1}),
     ]
+
+
+def _layer_norm_cases() -> list[Case]:
+    g = gen(16)
+    return _norm_cases() + [Case("bias=False", (randn(g, 2, 3, 8),), {"bias": False})]
+
+
+def _offset_tolerance(x: Tensor) -> float:
+    r"""The tolerance a correct float64 LayerNorm meets on ``x``, derived from its conditioning.
+
+    Any float64 mean of H numbers of size $|x|$ errs by up to $H u |x|$
+    ($u = 2^{-53}$), and the centred values $x - \mu$ inherit that error in
+    absolute terms; dividing by $\sigma$ makes it $H u |x| / \sigma$ relative to
+    the normalised output (condition $|x| / \sigma \approx 10^8$ here). Ten
+    times that bound: F.layer_norm, var_mean, a two-pass or Welford loop pass;
+    $E[x^2] - E[x]^2$ (error of order 1) fails by a factor of $10^5$.
+    """
+    h = x.size(-1)
+    sigma = x.var(-1, correction=0).sqrt().min().item()
+    return 10 * h * 2.0**-53 * x.abs().max().item() / sigma
+
+
+def _exact_norm(x: Tensor, eps: float, centre: bool) -> Tensor:
+    """(x - mu) / sqrt(var + eps) (or x / sqrt(mean x² + eps)) row by row in exact rational arithmetic
+    (square root to 40 digits), rounded once to float64: the oracle for the ill-conditioned cases."""
+    from decimal import Decimal, localcontext
+    from fractions import Fraction
+
+    rows = x.detach().double().reshape(-1, x.size(-1)).tolist()
+    out = []
+    with localcontext() as ctx:
+        ctx.prec = 40
+        for row in rows:
+            r = [Fraction(v) for v in row]
+            mu = sum(r) / len(r) if centre else Fraction(0)
+            var = sum((v - mu) ** 2 for v in r) / len(r) + Fraction(eps)
+            root = (Decimal(var.numerator) / Decimal(var.denominator)).sqrt()
+            out.append([float(Decimal((v - mu).numerator) / Decimal((v - mu).denominator) / root) for v in r])
+    return torch.tensor(out, dtype=torch.float64).reshape(x.shape)
+
+
+def _norm_oracle(reference_cls, centre: bool):
+    def oracle(c: Case) -> list[Tensor]:
+        x = c.args[0]
+        module = build(reference_cls, reference_cls, x.size(-1), dtype=torch.float64, **c.kwargs)
+        y = _exact_norm(x, module.eps, centre) * module.weight.detach()
+        if getattr(module, "bias", None) is not None:
+            y = y + module.bias.detach()
+        return [y.to(x.dtype)]
+
+    return oracle
 
 
 def _run_norm(reference_cls):
     def run(impl, c: Case) -> list[Tensor]:
         x = c.args[0]
-        return as_tensors(build(impl, reference_cls, x.size(-1), dtype=x.dtype)(x))
+        return as_tensors(build(impl, reference_cls, x.size(-1), dtype=x.dtype, **c.kwargs)(x))
 
     return run
 
 
+def _norm_hints(case, got, want, diff) -> list[str]:
+    if case.kwargs.get("eps"):
+        return ["the cases before passed, and this one changes eps only: use self.eps, not a hard-coded 1e-5 or 1e-6"]
+    return []
+
+
+def _bias(module) -> Tensor | float:
+    return module.bias if module.bias is not None else 0.0
+
+
 class _Unbiased(LayerNorm):
     def forward(self, x):
-        return (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, keepdim=True) + self.eps) * self.weight + self.bias
+        return (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, keepdim=True) + self.eps) * self.weight + _bias(self)
 
 
 class _EpsOutside(LayerNorm):
     def forward(self, x):
         mu = x.mean(-1, keepdim=True)
         sigma = (x - mu).pow(2).mean(-1, keepdim=True).sqrt()
-        return (x - mu) / (sigma + self.eps) * self.weight + self.bias
+        return (x - mu) / (sigma + self.eps) * self.weight + _bias(self)
 
 
 class _MomentFormula(LayerNorm):
     def forward(self, x):
         mu = x.mean(-1, keepdim=True)
         var = x.pow(2).mean(-1, keepdim=True) - mu.pow(2)  # E[x²] - E[x]²: cancels
-        return (x - mu) / torch.sqrt(var + self.eps) * self.weight + self.bias
+        return (x - mu) / torch.sqrt(var + self.eps) * self.weight + _bias(self)
 
 
 class _Detached(LayerNorm):
     def forward(self, x):
         mu = x.mean(-1, keepdim=True).detach()
         var = (x - mu).pow(2).mean(-1, keepdim=True).detach()
-        return (x - mu) / torch.sqrt(var + self.eps) * self.weight + self.bias
+        return (x - mu) / torch.sqrt(var + self.eps) * self.weight + _bias(self)
 
 
 class _BatchAxis(LayerNorm):
     def forward(self, x):
         mu = x.mean(0, keepdim=True)
         var = (x - mu).pow(2).mean(0, keepdim=True)
-        return (x - mu) / torch.sqrt(var + self.eps) * self.weight + self.bias
+        return (x - mu) / torch.sqrt(var + self.eps) * self.weight + _bias(self)
 
 
 LAYER_NORM = Spec(
     name="layer_norm",
     reference=LayerNorm,
-    cases=_norm_cases,
+    cases=_layer_norm_cases,
     run=_run_norm(LayerNorm),
+    oracle=_norm_oracle(LayerNorm, centre=True),
+    outputs=("y",),
+    inputs=("x",),
+    batch_first=True,
+    diagnose=_norm_hints,
     bugs=(
         Bug("unbiased variance (x.var() divides by H - 1; LayerNorm divides by H)", NORM, _Unbiased),
         Bug("eps outside the square root: (x - μ) / (σ + eps)", NORM, _EpsOutside),
@@ -197,6 +278,11 @@ RMS_NORM = Spec(
     reference=RMSNorm,
     cases=_norm_cases,
     run=_run_norm(RMSNorm),
+    oracle=_norm_oracle(RMSNorm, centre=False),
+    outputs=("y",),
+    inputs=("x",),
+    batch_first=True,
+    diagnose=_norm_hints,
     bugs=(
         Bug("mean subtracted: RMSNorm rescales, it never recentres", NORM, _RmsCentred),
         Bug("eps outside the square root: x / (RMS(x) + eps)", NORM, _RmsEpsOutside),
