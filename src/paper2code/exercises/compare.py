@@ -80,11 +80,12 @@ def _value_hints(gd: Tensor, wd: Tensor, tol: float, float64: bool, batch_first:
                      "or torch.float32 somewhere in your code")
         return hints
     nz = finite & (wd.abs() > 1e-12 * (scale or 1.0)) & (gd.abs() > 0)
-    if nz.sum() >= 2:
+    if nz.sum() >= 1:
         ratio = gd[nz] / wd[nz]
         r = ratio.mean().item()
-        if (ratio - r).abs().max().item() <= 1e-6 * abs(r) and abs(r - 1) > 1e-6:
-            text = f"got/expected = {r:.6g} at every entry"
+        whole = min(abs(r - round(r)), abs(1 / r - round(1 / r))) < 1e-9 * max(abs(r), abs(1 / r))
+        if (nz.sum() >= 2 or whole) and (ratio - r).abs().max().item() <= 1e-6 * abs(r) and abs(r - 1) > 1e-6:
+            text = f"got/expected = {r:.10g}" + (" at every entry" if nz.sum() >= 2 else "")
             if abs(r + 1) < 1e-6:
                 text = "got = -expected at every entry: the sign is flipped"
             elif r > 1 and abs(r - round(r)) < 1e-6 * r:
