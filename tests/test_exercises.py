@@ -125,7 +125,7 @@ BAD_FILES = {
                "raised ValueError at mine.py:2 (`raise ValueError('oops')`) on the case 'no mask': oops"),
     "wrong shape": ("def scaled_dot_product_attention(q, k, v, mask=None):\n"
                     "    w = (q @ k.transpose(-2, -1)).softmax(-1)\n    return (w @ v).sum(-1), w\n", 1,
-                    "FAILED: values on the case 'no mask': output: shape (2, 2, 3), expected (2, 2, 3, 4)"),
+                    "FAILED: values on the case 'no mask': output: shape (2, 2, 3), expected (2, 2, 3, 3)"),
     "returns None": ("def scaled_dot_product_attention(q, k, v, mask=None):\n    pass\n", 2, "returned a NoneType"),
 }
 

@@ -165,12 +165,17 @@ def _gae_cases() -> list[Case]:
         Case("both, and an end at the last step", episode(term=[(1, 1), (5, 0)], trunc=[(3, 0)])),
         Case("one step", episode(term=[(0, 1)], t=1)),
         Case("float32", episode(trunc=[(2, 0)], dtype=torch.float32)),
+        Case("terminated and truncated both set at step 2", episode(term=[(2, 1)], trunc=[(2, 1)])),
     ]
 
 
-def _gae(stop_on_truncation=False, bootstrap_terminal=False, reset=True, use_lam=True, add_values=True):
+def _gae(stop_on_truncation=False, bootstrap_terminal=False, reset=True, use_lam=True, add_values=True,
+         next_flags=False, td_returns=False):
     def advantages(rewards, values, next_values, terminated, truncated, gamma, lam):
         out, running = torch.zeros_like(rewards), torch.zeros_like(rewards[0])
+        if next_flags:  # flags of step t+1 (zero after the last step)
+            terminated = torch.cat((terminated[1:], torch.zeros_like(terminated[:1])))
+            truncated = torch.cat((truncated[1:], torch.zeros_like(truncated[:1])))
         for t in reversed(range(rewards.shape[0])):
             dead = torch.maximum(terminated[t], truncated[t]) if stop_on_truncation else terminated[t]
             keep = torch.ones_like(dead) if bootstrap_terminal else 1.0 - dead
@@ -178,9 +183,26 @@ def _gae(stop_on_truncation=False, bootstrap_terminal=False, reset=True, use_lam
             ended = torch.maximum(terminated[t], truncated[t]) if reset else torch.zeros_like(dead)
             running = delta + gamma * (lam if use_lam else 1.0) * (1.0 - ended) * running
             out[t] = running
+        if td_returns:
+            return out, rewards + gamma * next_values * (1.0 - terminated)
         return out, out + values if add_values else out
 
     return advantages
+
+
+def _gae_hints(case, got, want, diff) -> list[str]:
+    if len(got) != 2 or got[0].shape != want[0].shape or got[0].dtype != want[0].dtype:
+        return []
+    adv = got[0].double()
+    if adv.numel() > 2 and abs(adv.mean().item()) < 1e-6 and abs(adv.std().item() - 1) < 1e-6:
+        return ["your advantages have mean 0 and standard deviation 1: standardising them belongs in the PPO "
+                "loss, not in gae"]
+    if adv.shape[0] > 1 and not adv[-1].any() and want[0][-1].any():
+        return ["the advantages of the last step (t = T-1) are 0: the backward loop must start at T-1"]
+    if "both set" in case.label:
+        return ["the cases with one flag passed; here terminated and truncated are both 1 at one step: the "
+                "continuation must be 0 there (1 - max(terminated, truncated), not 1 - terminated - truncated = -1)"]
+    return []
 
 
 GAE = Spec(
@@ -194,9 +216,14 @@ GAE = Spec(
         Bug("the sum runs across episode boundaries (not reset where an episode ends)", PPO_GAE, _gae(reset=False)),
         Bug("lambda left out: gamma instead of gamma·lambda in the recursion", PPO_GAE, _gae(use_lam=False)),
         Bug("returns = advantages: the value targets need + V(s_t)", PPO_GAE, _gae(add_values=False)),
+        Bug("the chain cut with the done flags of step t+1, one step late", PPO_GAE, _gae(next_flags=True)),
+        Bug("returns = the one-step TD target r + gamma V(s'), not advantages + V(s)", PPO_GAE, _gae(td_returns=True)),
     ),
     grad_cases=("both, and an end at the last step",),
     grad_inputs=(0, 1, 2),
+    outputs=("advantages", "returns"),
+    diagnose=_gae_hints,
+    inputs=("rewards", "values", "next_values", "terminated", "truncated", "gamma", "lam"),
 )
 
 
@@ -253,19 +280,42 @@ def _shortcut_cases() -> list[Case]:
     x = randn(g, 2, 4, 6, 6)
     return [Case("same shape: identity", (4, 4, 1, "A", x)), Case("option A, 4 -> 8 channels, stride 2", (4, 8, 2, "A", x)),
             Case("option B, 4 -> 8 channels, stride 2", (4, 8, 2, "B", x)), Case("option B, same shape", (4, 4, 1, "B", x)),
-            Case("option A, 1 x 1 input", (4, 8, 2, "A", x[:, :, :1, :1]))]
+            Case("option A, 1 x 1 input", (4, 8, 2, "A", x[:, :, :1, :1])),
+            Case("option A, 3 -> 7 channels, stride 3", (3, 7, 3, "A", x[:, :3])),
+            Case("option A, 4 -> 6 channels, stride 1", (4, 6, 1, "A", x)),
+            Case("option B, 4 -> 6 channels, stride 3", (4, 6, 3, "B", x))]
 
 
-def _shortcut(step=True, zeros_last=True, offset=0):
+def _shortcut(step=True, zeros_last=True, offset=0, symmetric=False, pad_by_c_in=False, stride2=False):
     class Buggy(Shortcut):
         def forward(self, x):
             if self.proj is not None:
                 return self.proj(x)
-            x = x[:, :, offset :: self.stride, offset :: self.stride] if step else x
-            extra = self.c_out - x.shape[1]
+            if x.shape[1] == self.c_out and self.stride == 1:
+                return x
+            s = 2 if stride2 else self.stride
+            x = x[:, :, offset::s, offset::s] if step else x
+            extra = x.shape[1] if pad_by_c_in else self.c_out - x.shape[1]
+            if symmetric:
+                return F.pad(x, (0, 0, 0, 0, extra // 2, extra - extra // 2))
             return F.pad(x, (0, 0, 0, 0, 0, extra) if zeros_last else (0, 0, 0, 0, extra, 0))
 
     return Buggy
+
+
+def _shortcut_hints(case, got, want, diff) -> list[str]:
+    c_in, c_out, stride, option, x = case.args
+    g, w = got[0], want[0]
+    if option == "B" and (c_in != c_out or stride != 1):
+        return ["option B is W_s x = self.proj(x): the strided 1x1 convolution and its BatchNorm, both"]
+    if g.shape != w.shape:
+        if g.dim() == 4 and g.shape[2] != g.shape[3] and w.shape[2] == w.shape[3]:
+            return ["height and width differ: subsample both, x[:, :, ::stride, ::stride]"]
+        return []
+    if g.dtype == w.dtype and torch.equal(g[:, c_in:], w[:, c_in:]) and not torch.allclose(g[:, :c_in], w[:, :c_in]):
+        return ["the zero channels are right and the input's channels are not: option A keeps "
+                "x[:, :, ::stride, ::stride] as it is (every stride-th pixel from 0; no pooling, no offset)"]
+    return []
 
 
 SHORTCUT = Spec(
@@ -278,7 +328,15 @@ SHORTCUT = Spec(
         Bug("option A puts the zero channels first, before the input's", RESNET, _shortcut(zeros_last=False)),
         Bug("option A subsamples from pixel 1 (x[..., 1::2, 1::2]); the strided conv reads pixels 0, 2, ...",
             RESNET, _shortcut(offset=1)),
+        Bug("option A pads half the zero channels before and half after (the CIFAR 'LambdaLayer'); "
+            "the paper's option A appends them", RESNET, _shortcut(symmetric=True)),
+        Bug("option A pads c_in zero channels (assumes c_out = 2 c_in) instead of c_out - c_in", RESNET,
+            _shortcut(pad_by_c_in=True)),
+        Bug("option A subsamples with stride 2 whatever self.stride is", RESNET, _shortcut(stride2=True)),
     ),
+    outputs=("the shortcut",),
+    diagnose=_shortcut_hints,
+    inputs=("c_in", "c_out", "stride", "option", "x"),
 )
 
 

@@ -172,7 +172,9 @@ def guarded(what: str, fn: Callable[[], Any]) -> Any:
         raise ReaderError(f"took longer than {limit:g} s {what}: an endless loop? (the limit per check is "
                           f"{limit:g} s)") from None
     except NotImplementedError as e:
-        raise NotImplementedYet(str(e)) from None
+        if sandbox.where(e):  # the reader's own `raise NotImplementedError`, not an op torch lacks
+            raise NotImplementedYet(str(e)) from None
+        raise ReaderError(f"raised NotImplementedError (from PyTorch) {what}: {one_line(e)}") from None
     except (SideEffect, ReaderError, NotImplementedYet):
         raise
     except Exception as e:
@@ -291,6 +293,16 @@ def _run_checks(spec: Spec, impl: Any, cases: list[Case], verdict: Verdict) -> s
             text = "torch.autograd.gradcheck failed (its backward disagrees with finite differences)"
         if text is not None:
             hints = diff.hints if diff is not None else []
+            if diff is not None:
+                ref = _gradients(spec, spec.reference, case)
+                names = [f"d/d {spec.inputs[i] if i < len(spec.inputs) else i}" for i in spec.grad_inputs]
+                hints += [f"{n} is zero where ours is not: no gradient flows there (a .detach(), torch.no_grad() "
+                          "or a value taken out with .item() cuts the graph)"
+                          for n, g, r in zip(names, got, ref, strict=True) if not g.any() and r.any()]
+                if not hints:
+                    hints.append("your values passed on every case and the gradients differ: part of the "
+                                 "computation is a constant in backward (a .detach(), torch.no_grad(), or a "
+                                 "statistic computed outside the graph)")
             _fail(verdict, f"gradients on the case '{case.label}': {text}", case, hints)
             return "gradient " + case.label
         verdict.passed.append(f"gradients (float64, gradcheck): {case.label}")

@@ -209,6 +209,12 @@ class _EpsOutside(LayerNorm):
         return (x - mu) / (sigma + self.eps) * self.weight + _bias(self)
 
 
+class _NoEps(LayerNorm):
+    def forward(self, x):
+        mu = x.mean(-1, keepdim=True)
+        return (x - mu) / (x - mu).pow(2).mean(-1, keepdim=True).sqrt() * self.weight + _bias(self)
+
+
 class _MomentFormula(LayerNorm):
     def forward(self, x):
         mu = x.mean(-1, keepdim=True)
@@ -243,6 +249,7 @@ LAYER_NORM = Spec(
     bugs=(
         Bug("unbiased variance (x.var() divides by H - 1; LayerNorm divides by H)", NORM, _Unbiased),
         Bug("eps outside the square root: (x - μ) / (σ + eps)", NORM, _EpsOutside),
+        Bug("no eps: divided by the bare standard deviation", NORM, _NoEps),
         Bug("variance as E[x²] - E[x]²: it cancels when the mean is large", NORM, _MomentFormula),
         Bug("mean and variance detached: no gradient flows through the statistics", NORM, _Detached),
         Bug("normalised over the batch axis (dim 0), not the features", NORM, _BatchAxis),
@@ -268,6 +275,16 @@ class _RmsSum(RMSNorm):
         return x / torch.sqrt(x.pow(2).sum(-1, keepdim=True) + self.eps) * self.weight
 
 
+class _RmsNoSqrt(RMSNorm):
+    def forward(self, x):
+        return x / (x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class _RmsDetached(RMSNorm):
+    def forward(self, x):
+        return x / torch.sqrt(x.pow(2).mean(-1, keepdim=True) + self.eps).detach() * self.weight
+
+
 class _RmsBatchAxis(RMSNorm):
     def forward(self, x):
         return x / torch.sqrt(x.pow(2).mean(0, keepdim=True) + self.eps) * self.weight
@@ -287,6 +304,8 @@ RMS_NORM = Spec(
         Bug("mean subtracted: RMSNorm rescales, it never recentres", NORM, _RmsCentred),
         Bug("eps outside the square root: x / (RMS(x) + eps)", NORM, _RmsEpsOutside),
         Bug("sum of squares instead of their mean (the 1/H is missing)", NORM, _RmsSum),
+        Bug("divided by the mean square, without the square root", NORM, _RmsNoSqrt),
+        Bug("the RMS detached (computed without gradient): the gradient through it is lost", NORM, _RmsDetached),
         Bug("normalised over the batch axis (dim 0), not the features", NORM, _RmsBatchAxis),
     ),
     grad_cases=("features",),

@@ -37,7 +37,8 @@ def _smoothing_cases() -> list[Case]:
     ]
 
 
-def _smoothed(spread_over_rest=False, divide_by_all=False, log_of_softmax=False, uniform=True):
+def _smoothed(spread_over_rest=False, divide_by_all=False, log_of_softmax=False, uniform=True, sum_k=False,
+              keep_one=False):
     def loss(logits, target, smoothing=0.1, ignore_index=-100):
         n, k = logits.shape
         log_p = torch.softmax(logits, -1).log() if log_of_softmax else torch.log_softmax(logits, -1)
@@ -47,8 +48,8 @@ def _smoothed(spread_over_rest=False, divide_by_all=False, log_of_softmax=False,
         if spread_over_rest:  # eps/(K-1) on each wrong class, none on the true one
             smooth = (-log_p.sum(-1) - nll) / (k - 1)
         else:
-            smooth = -log_p.mean(-1)
-        per = (1 - smoothing) * nll + (smoothing * smooth if uniform else 0.0)
+            smooth = -log_p.sum(-1) if sum_k else -log_p.mean(-1)
+        per = (1 if keep_one else 1 - smoothing) * nll + (smoothing * smooth if uniform else 0.0)
         per = per * keep
         return per.sum() / (n if divide_by_all else keep.sum())
 
@@ -65,6 +66,9 @@ SMOOTHING = Spec(
         Bug("mean over all N targets, padding included in the denominator", LOSSES, _smoothed(divide_by_all=True)),
         Bug("log(softmax(z)) instead of log_softmax(z): -inf for large logits", LOSSES, _smoothed(log_of_softmax=True)),
         Bug("the eps/K term left out: (1 - eps)·NLL alone", LOSSES, _smoothed(uniform=False)),
+        Bug("the uniform term summed over the K classes: eps·Σ_k(-log p_k), the 1/K is missing", LOSSES,
+            _smoothed(sum_k=True)),
+        Bug("the one-hot part not scaled by 1 - eps: the target sums to 1 + eps", LOSSES, _smoothed(keep_one=True)),
     ),
     grad_cases=("padding targets (-100) ignored",),
     grad_inputs=(0,),
