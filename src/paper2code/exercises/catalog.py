@@ -77,12 +77,24 @@ ENTRIES: tuple[Entry, ...] = (
           "Shortcut", "src/paper2code/models/resnet.py:shortcut", "case_studies"),
     Entry("basic_block", _C, "case-studies/resnet.md", "ResNet's basic block: two 3x3 convolutions plus the shortcut",
           "BasicBlock", "src/paper2code/models/resnet.py:blocks", "case_studies"),
+    Entry("zero_shard", _C, "case-studies/zero.md",
+          "ZeRO's bookkeeping on one process: a rank's padded shard of the reduce-scatter, and the all-gather",
+          "zero_shard", "src/paper2code/exercises/solutions.py:zero_shard", "tools"),
     Entry("split", _W, "workflow/data.md", "a train/test split by group, with no leakage, from a seed",
           "split_by_group", "src/paper2code/data.py:split", "workflow"),
     Entry("seeded_loader", _W, "workflow/data.md", "a DataLoader whose order and worker draws depend on the seed only",
           "make_loader", "src/paper2code/data.py:make_loader", "workflow"),
     Entry("sum_tolerance", _W, "workflow/testing.md", "the error bound of a float32 sum: a tolerance derived, not tuned",
           "sum_tolerance", "src/paper2code/numerics.py:sum_tolerance", "workflow"),
+    Entry("prediction_interval", _W, "workflow/evaluation.md",
+          "the prediction interval for one more run (or the mean of k), Student t, Eq. (2)",
+          "prediction_interval", "src/paper2code/exercises/solutions.py:prediction_interval", "tools"),
+    Entry("paired_difference", _W, "workflow/evaluation.md",
+          "the paired comparison of two arms over the same seeds: mean difference and its t interval",
+          "paired_difference", "src/paper2code/exercises/solutions.py:paired_difference", "tools"),
+    Entry("rubric_score", _W, "workflow/testing.md",
+          "PaperBench's score of a rubric tree: leaves 1 or 0 by state, parents the weighted mean",
+          "rubric_score", "src/paper2code/exercises/solutions.py:rubric_score", "tools"),
 )
 
 BY_NAME = {entry.name: entry for entry in ENTRIES}
@@ -124,7 +136,8 @@ def solution_file(entry: Entry) -> str:
     needed = sorted((used & defined) - own)
     if needed:
         imports.append(f"from {module} import {', '.join(needed)}")
-    header = f"# {entry.solution}, as {entry.page} shows it\nfrom __future__ import annotations\n\n"
+    shown = "our solution" if "/exercises/" in entry.solution else f"as {entry.page} shows it"
+    header = f"# {entry.solution}, {shown}\nfrom __future__ import annotations\n\n"
     return header + "\n".join(imports) + "\n\n\n" + snippet
 
 

@@ -30,6 +30,7 @@ must stay as they were). Every call runs under a time limit
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +126,9 @@ def _clone(case: Case) -> Case:
     """A copy whose tensors the implementation may modify in place."""
 
     def copy(x):
-        return x.detach().clone() if isinstance(x, Tensor) else x
+        if isinstance(x, Tensor):
+            return x.detach().clone()
+        return deepcopy(x) if isinstance(x, list | dict | tuple) else x
 
     return Case(case.label, tuple(copy(a) for a in case.args), {k: copy(v) for k, v in case.kwargs.items()}, case.tol)
 
@@ -135,11 +138,23 @@ def _changed(before: Case, after: Case, names: tuple[str, ...]) -> str | None:
              for i, (a, b) in enumerate(zip(before.args, after.args, strict=True))]
     pairs += [(k, before.kwargs[k], after.kwargs[k]) for k in before.kwargs]
     for name, a, b in pairs:
+        if isinstance(a, list | dict) and not isinstance(a, Tensor) and _plain(a) and a != b:
+            return (f"your code changed its input '{name}' in place (sorted, appended to or overwritten): the "
+                    "caller's list/dict must come back as it was (work on a copy: sorted(x), dict(x))")
         if isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape == b.shape and not torch.equal(a, b):
             if not (a.is_floating_point() and torch.allclose(a, b, rtol=0, atol=0, equal_nan=True)):
                 return (f"your code changed its input '{name}' in place: the caller's tensor must come back as it "
                         "was (work on a copy, or use out-of-place operations: x - mu, not x.sub_(mu) or x[...] = ...)")
     return None
+
+
+def _plain(x) -> bool:
+    """Lists and dicts of numbers, strings and other such: compared with ==."""
+    if isinstance(x, dict):
+        return all(_plain(v) for v in x.values())
+    if isinstance(x, list | tuple):
+        return all(_plain(v) for v in x)
+    return isinstance(x, int | float | str | bool) or x is None
 
 
 def run_impl(spec: Spec, impl: Any, case: Case, copy: bool = True) -> list[Tensor]:
