@@ -218,3 +218,20 @@ def test_split_by_group_refuses_what_it_cannot_split():
         split_by_group(torch.zeros(5, dtype=torch.long), 0.5, seed=0)
     train, test = split_by_group(torch.tensor([3, 3, 8]), 0.9, seed=0)  # one group must stay for training
     assert len(train) > 0 and len(test) > 0
+
+
+def test_each_exercise_has_one_box_on_its_page_with_no_solution_under_it():
+    """The box says what the checks are (from the spec: a new case or bug changes the page) and spoils nothing."""
+    from pathlib import Path
+
+    from paper2code.exercises.boxes import BOX, rewrite
+
+    docs = Path(__file__).parent.parent / "docs"
+    for entry in ENTRIES:
+        text = (docs / entry.page).read_text(encoding="utf-8")
+        boxes = [m["name"] for line in text.splitlines(keepends=True) if (m := BOX.match(line))]
+        assert boxes.count(entry.name) == 1, (entry.name, entry.page)
+    for page in {e.page for e in ENTRIES}:
+        text = (docs / page).read_text(encoding="utf-8")
+        assert rewrite(text) == text, f"{page}: run paper2code.exercises.boxes.rewrite on it"
+        assert '??? success "Solution"' not in text

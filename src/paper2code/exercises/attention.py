@@ -157,7 +157,7 @@ CAUSAL = Spec(
     reference=causal_mask,
     cases=lambda: [Case("4 x 4", (4,)), Case("length 1", (1,)), Case("3 queries after 2 cached keys", (3, 5)),
                    Case("6 x 6", (6, 6))],
-    outputs=("the mask",),
+    outputs=("mask",),
     diagnose=lambda c, got, want, d: ["with keys cached before the queries the mask has t_k columns: "
                                       "shape (t_q, t_k)"] if got and want and got[0].shape != want[0].shape else [],
     bugs=(
@@ -196,7 +196,7 @@ PADDING = Spec(
     + ([Case("lengths on the GPU: the mask must be on lengths' device", (torch.tensor([2, 3], device="cuda"), 4))]
        if torch.cuda.is_available() else []),
     run=_run_padding,
-    outputs=("the mask",),
+    outputs=("mask",),
     inputs=("lengths", "t_k"),
     bugs=(
         Bug("off by one: position == length kept (<= instead of <)", PITFALLS,

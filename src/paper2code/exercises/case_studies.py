@@ -334,7 +334,7 @@ SHORTCUT = Spec(
             _shortcut(pad_by_c_in=True)),
         Bug("option A subsamples with stride 2 whatever self.stride is", RESNET, _shortcut(stride2=True)),
     ),
-    outputs=("the shortcut",),
+    outputs=("out",),
     diagnose=_shortcut_hints,
     inputs=("c_in", "c_out", "stride", "option", "x"),
 )

@@ -54,7 +54,7 @@ SINUSOIDAL = Spec(
         Bug("positions counted from 1: position 0 must be sin 0 = 0, cos 0 = 1", POSITIONAL, _table(start=1)),
         Bug("the base argument ignored: 10000 hard-coded", POSITIONAL, _table(fixed_base=True)),
     ),
-    outputs=("the table",),
+    outputs=("table",),
     diagnose=_sinusoidal_hints,
 )
 
