@@ -205,3 +205,16 @@ def same(got: list[Tensor] | None, want: list[Tensor] | None, tol: float | None 
         if ((gd - wd).abs()[fin] > t * scale + t * wd.abs()[fin]).any():
             return False
     return True
+
+
+def aliases(got: list[Tensor], names=None) -> list[str]:
+    """Hints for outputs that are one tensor returned twice."""
+    hints = []
+    ptr = lambda t: (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape))  # noqa: E731
+    for i in range(len(got)):
+        for j in range(i):
+            if got[i].numel() and ptr(got[i]) == ptr(got[j]):
+                a, b = _name(names, j, len(got)), _name(names, i, len(got))
+                hints.append(f"'{b}' is the same tensor as '{a}' (one object returned twice, or one changed in "
+                             "place after the other was taken)")
+    return hints

@@ -38,7 +38,7 @@ import torch
 from torch import Tensor
 
 from paper2code.exercises import sandbox
-from paper2code.exercises.compare import TOLERANCE, Difference, difference, same  # noqa: F401 - re-exported
+from paper2code.exercises.compare import TOLERANCE, Difference, aliases, difference, same  # noqa: F401 - re-exported
 
 GENERIC = "no catalogued bug matches"
 
@@ -250,24 +250,6 @@ class Verdict:
     want: list[Tensor] | None = None
 
 
-def _aliases(got: list[Tensor], case: Case, spec: Spec) -> list[str]:
-    hints = []
-    ptr = lambda t: (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape))  # noqa: E731
-    for i in range(len(got)):
-        for j in range(i):
-            if got[i].numel() and ptr(got[i]) == ptr(got[j]):
-                a, b = (difference_name(spec, k, len(got)) for k in (j, i))
-                hints.append(f"'{b}' is the same tensor as '{a}' (one object returned twice, or one changed in "
-                             "place after the other was taken)")
-    return hints
-
-
-def difference_name(spec: Spec, i: int, n: int) -> str:
-    from paper2code.exercises.compare import _name
-
-    return _name(spec.outputs, i, n)
-
-
 def _fail(verdict: Verdict, text: str, case: Case | None, hints=(), got=None, want=None) -> Verdict:
     verdict.failure, verdict.case, verdict.got, verdict.want = text, case, got, want
     verdict.hints = list(dict.fromkeys(hints))
@@ -286,7 +268,7 @@ def _run_checks(spec: Spec, impl: Any, cases: list[Case], verdict: Verdict) -> s
         want = expected(spec, case)
         diff = difference(got, want, spec.outputs, case.tol, spec.batch_first)
         if diff is not None:
-            hints = diff.hints + _aliases(got, case, spec)
+            hints = diff.hints + aliases(got, spec.outputs)
             if spec.diagnose is not None:
                 hints += spec.diagnose(case, got, want, diff)
             _fail(verdict, f"values {on}: {diff.text}", case, hints, got, want)

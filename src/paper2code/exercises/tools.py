@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from paper2code.case_studies.zero import FlatLayout
 from paper2code.exercises.common import gen, randn
 from paper2code.exercises.engine import Bug, Case, Spec, as_tensors
+from paper2code.scoring.paperbench import SCORED
 from paper2code.scoring.paperbench import score as paperbench_score
 from paper2code.scoring.rubric import Group, Leaf
 from paper2code.statistics import evaluation
@@ -248,8 +249,7 @@ def _score_cases() -> list[Case]:
                    "r2a": "failed", "r2b": "out of scope"}
     return [
         Case("two groups, weights 3 and 1", (deep, every_state)),
-        Case("every state that scores 1", (deep, {k: s for k, s in zip(every_state, ["verified", "within tolerance",
-                                                                                        "consistent"] * 2)})),
+        Case("every state that scores 1", (deep, dict(zip(every_state, SCORED * 2, strict=True)))),
         Case("a group whose weights are all 0", ({"id": "root", "weight": 1, "sub_tasks": [
             _leaf("a", 1), {"id": "g", "weight": 1, "sub_tasks": [_leaf("b", 0), _leaf("c", 0)]}]},
             {"a": "verified", "b": "verified", "c": "failed"})),
