@@ -11,7 +11,7 @@
 
 ``paper2code rubric import|export FILE -o OUT``
     Convert a PaperBench ``rubric.json`` to a ``rubric.yaml``, or back.
-``paper2code exercise list | start NAME [PATH] | check NAME FILE | solution NAME``
+``paper2code exercise list | start NAME [PATH] | check NAME FILE [--show-case F] [--timeout S] | bugs NAME | solution NAME``
     Exercises: write a building block yourself; the checker names your bug.
 
 Bad input gets one line on stderr naming the problem and the file, and exit
