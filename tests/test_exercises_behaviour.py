@@ -184,3 +184,15 @@ def test_the_layer_norm_oracle_is_exact_where_our_float64_code_is_not():
     assert (ours - expected).abs().max().item() > 1e-9  # our float64 code is not the oracle here
     assert (ours - expected).abs().max().item() < case.tol  # and it is within the derived tolerance
     assert case.tol < 1e-5
+
+
+def test_wrong_only_for_batch_elements_after_the_first_is_said(capsys, tmp_path):
+    body = ("    s = (q @ k.transpose(-2, -1)) / math.sqrt(q.size(-1))\n"
+            "    if mask is not None:\n        m = mask[0] if mask.dim() == 4 else mask  # the first element's mask\n"
+            "        s = s.masked_fill(~m, float('-inf'))\n"
+            "        empty = ~m.any(-1, keepdim=True)\n        s = s.masked_fill(empty, 0.0)\n"
+            "        w = s.softmax(-1).masked_fill(empty, 0.0)\n    else:\n        w = s.softmax(-1)\n"
+            "    return w @ v, w")
+    code, out, _ = run(capsys, "check", "attention", write(tmp_path, ATTENTION.format(body=body)))
+    assert code == 1 and "FAILED: values on the case 'padding mask, lengths 3 and 5'" in out
+    assert "hint: only entries with a first index >= 1 are wrong: the first batch element is right" in out
