@@ -182,7 +182,7 @@ def do_check(name: str | None, path: str | None, show_case: str | None = None, t
         print(f"hint: {hint}")
     if verdict.bug is not None:
         print(f"your output equals a known bug: {verdict.bug.name} - see {verdict.bug.section} ({entry.page})")
-    elif verdict.hints:
+    elif verdict.hints or verdict.failure.startswith("side effect") or "no gradient reaches" in verdict.failure:
         print(f"not one of the catalogued bugs (paper2code exercise bugs {entry.name} lists them); "
               f"reread {entry.page}")
     else:
