@@ -196,3 +196,13 @@ def test_wrong_only_for_batch_elements_after_the_first_is_said(capsys, tmp_path)
     code, out, _ = run(capsys, "check", "attention", write(tmp_path, ATTENTION.format(body=body)))
     assert code == 1 and "FAILED: values on the case 'padding mask, lengths 3 and 5'" in out
     assert "hint: only entries with a first index >= 1 are wrong: the first batch element is right" in out
+
+
+def test_a_part_still_unwritten_keeps_the_passed_lines(capsys, tmp_path):
+    source = (CORPUS / "adam" / "right_02_functional_copy.py").read_text()
+    source = source.replace("    def step(self, closure=None):\n",
+                            "    def step(self, closure=None):\n        if closure is not None:\n"
+                            "            raise NotImplementedError('closure: later')\n", 1)
+    code, out, err = run(capsys, "check", "adam", write(tmp_path, source))
+    assert (code, err) == (1, "")
+    assert "passed: values: 6 steps, defaults" in out and "not implemented yet: part of" in out

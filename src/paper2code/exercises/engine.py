@@ -248,6 +248,7 @@ class Verdict:
     case: Case | None = None
     got: list[Tensor] | None = None
     want: list[Tensor] | None = None
+    unfinished: bool = False
 
 
 def _fail(verdict: Verdict, text: str, case: Case | None, hints=(), got=None, want=None) -> Verdict:
@@ -329,6 +330,11 @@ def check(spec: Spec, impl: Any) -> Verdict:
         first = _run_checks(spec, impl, cases, verdict)
     except ReaderError as e:
         verdict.error = str(e)
+        return verdict
+    except NotImplementedYet:
+        if not verdict.passed:
+            raise
+        verdict.unfinished = True  # a part still raises NotImplementedError: the passed lines stay
         return verdict
     if verdict.failure is not None and not any("float32 arithmetic" in h for h in verdict.hints):
         verdict.bug = recognise(spec, impl, cases, first)
