@@ -77,7 +77,8 @@ def test_list_start_check_solution_from_the_wheel(installed):
     (work / "solution.py").write_text(solution.stdout)
     passed = cli(installed, "check", "gae", "solution.py")
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert passed.stdout.splitlines()[-1] == "gae: all 7 checks passed"
+    lines = passed.stdout.splitlines()
+    assert lines[-1] == f"gae: all {len(lines) - 1} checks passed" and len(lines) >= 8
 
     (work / "bug.py").write_text("import torch\n\n\n"
                                  "def gae(rewards, values, next_values, terminated, truncated, gamma, lam):\n"

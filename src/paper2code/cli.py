@@ -11,7 +11,7 @@
 
 ``paper2code rubric import|export FILE -o OUT``
     Convert a PaperBench ``rubric.json`` to a ``rubric.yaml``, or back.
-``paper2code exercise list | start NAME [PATH] | check NAME FILE | solution NAME``
+``paper2code exercise list | start NAME [PATH] | check NAME FILE [--show-case F] [--timeout S] | bugs NAME | solution NAME``
     Exercises: write a building block yourself; the checker names your bug.
 
 Bad input gets one line on stderr naming the problem and the file, and exit
@@ -155,14 +155,18 @@ COMMANDS: tuple[Command, ...] = (
         "ACTION is list (the exercises, their pages and goals), start NAME [PATH] (write a "
         "stub to PATH, default ./NAME.py; never overwrites), check NAME FILE (compare FILE's "
         "implementation with ours on edge cases, gradients and invariants; exit 1 with the "
-        "first failing check and the catalogued bug it matches) or solution NAME (print our "
-        "implementation, as its page shows it).",
+        "first failing check, what the numbers show and the catalogued bug it matches), bugs NAME "
+        "(the catalogue of known bugs) or solution NAME (print our implementation, as its page shows it).",
         (
-            Argument(("action",), "list, start, check or solution", metavar="ACTION",
-                     options={"choices": ("list", "start", "check", "solution")}),
+            Argument(("action",), "list, start, check, bugs or solution", metavar="ACTION",
+                     options={"choices": ("list", "start", "check", "bugs", "solution")}),
             Argument(("name",), "the exercise, as `list` names it", metavar="NAME", options={"nargs": "?"}),
             Argument(("path",), "start: where to write the stub; check: the file to check",
                      metavar="PATH", options={"nargs": "?"}),
+            Argument(("--show-case",), "check: write the failing case's inputs (and both outputs) to this "
+                     ".pt file, to re-run it", metavar="FILE"),
+            Argument(("--timeout",), "check: seconds each check may run (default 60)", metavar="S",
+                     options={"type": float}),
         ),
     ),
 )
@@ -248,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "exercise":
             from paper2code.exercises.command import run_exercise
 
-            return run_exercise(args.action, args.name, args.path)
+            return run_exercise(args.action, args.name, args.path, args.show_case, args.timeout)
     except KeyboardInterrupt:
         print("paper2code: interrupted; no output was written", file=sys.stderr)
         return 130

@@ -1,23 +1,20 @@
-"""Exercises from the case studies: LoRA, DDPM, PPO, ResNet."""
+"""Exercises from the case studies: LoRA, DDPM, PPO (ResNet: :mod:`paper2code.exercises.resnet`)."""
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from paper2code.case_studies.ddpm import linear_schedule, posterior, q_sample
 from paper2code.case_studies.lora import LoRALinear
 from paper2code.case_studies.ppo import clipped_surrogate, gae
 from paper2code.exercises.common import F64, build, gen, randn
-from paper2code.exercises.engine import Bug, Case, Spec, as_tensors
-from paper2code.models.resnet import BasicBlock, ResNetConfig, Shortcut
+from paper2code.exercises.engine import Bug, Case, Spec
 
 LORA = "LoRA § The implementation"
 DDPM = "DDPM § The bugs these checks catch"
 PPO_GAE = "PPO § Gymnasium's two flags: terminated and truncated"
 PPO_LOSS = "PPO § Checks against references"
-RESNET = "Deep Residual Learning § The implementation"
 
 
 # --- LoRA ----------------------------------------------------------------------------------
@@ -165,12 +162,17 @@ def _gae_cases() -> list[Case]:
         Case("both, and an end at the last step", episode(term=[(1, 1), (5, 0)], trunc=[(3, 0)])),
         Case("one step", episode(term=[(0, 1)], t=1)),
         Case("float32", episode(trunc=[(2, 0)], dtype=torch.float32)),
+        Case("terminated and truncated both set at step 2", episode(term=[(2, 1)], trunc=[(2, 1)])),
     ]
 
 
-def _gae(stop_on_truncation=False, bootstrap_terminal=False, reset=True, use_lam=True, add_values=True):
+def _gae(stop_on_truncation=False, bootstrap_terminal=False, reset=True, use_lam=True, add_values=True,
+         next_flags=False, td_returns=False):
     def advantages(rewards, values, next_values, terminated, truncated, gamma, lam):
         out, running = torch.zeros_like(rewards), torch.zeros_like(rewards[0])
+        if next_flags:  # flags of step t+1 (zero after the last step)
+            terminated = torch.cat((terminated[1:], torch.zeros_like(terminated[:1])))
+            truncated = torch.cat((truncated[1:], torch.zeros_like(truncated[:1])))
         for t in reversed(range(rewards.shape[0])):
             dead = torch.maximum(terminated[t], truncated[t]) if stop_on_truncation else terminated[t]
             keep = torch.ones_like(dead) if bootstrap_terminal else 1.0 - dead
@@ -178,9 +180,26 @@ def _gae(stop_on_truncation=False, bootstrap_terminal=False, reset=True, use_lam
             ended = torch.maximum(terminated[t], truncated[t]) if reset else torch.zeros_like(dead)
             running = delta + gamma * (lam if use_lam else 1.0) * (1.0 - ended) * running
             out[t] = running
+        if td_returns:
+            return out, rewards + gamma * next_values * (1.0 - terminated)
         return out, out + values if add_values else out
 
     return advantages
+
+
+def _gae_hints(case, got, want, diff) -> list[str]:
+    if len(got) != 2 or got[0].shape != want[0].shape or got[0].dtype != want[0].dtype:
+        return []
+    adv = got[0].double()
+    if adv.numel() > 2 and abs(adv.mean().item()) < 1e-6 and abs(adv.std().item() - 1) < 1e-6:
+        return ["your advantages have mean 0 and standard deviation 1: standardising them belongs in the PPO "
+                "loss, not in gae"]
+    if adv.shape[0] > 1 and not adv[-1].any() and want[0][-1].any():
+        return ["the advantages of the last step (t = T-1) are 0: the backward loop must start at T-1"]
+    if "both set" in case.label:
+        return ["the cases with one flag passed; here terminated and truncated are both 1 at one step: the "
+                "continuation must be 0 there (1 - max(terminated, truncated), not 1 - terminated - truncated = -1)"]
+    return []
 
 
 GAE = Spec(
@@ -194,9 +213,14 @@ GAE = Spec(
         Bug("the sum runs across episode boundaries (not reset where an episode ends)", PPO_GAE, _gae(reset=False)),
         Bug("lambda left out: gamma instead of gamma·lambda in the recursion", PPO_GAE, _gae(use_lam=False)),
         Bug("returns = advantages: the value targets need + V(s_t)", PPO_GAE, _gae(add_values=False)),
+        Bug("the chain cut with the done flags of step t+1, one step late", PPO_GAE, _gae(next_flags=True)),
+        Bug("returns = the one-step TD target r + gamma V(s'), not advantages + V(s)", PPO_GAE, _gae(td_returns=True)),
     ),
     grad_cases=("both, and an end at the last step",),
     grad_inputs=(0, 1, 2),
+    outputs=("advantages", "returns"),
+    diagnose=_gae_hints,
+    inputs=("rewards", "values", "next_values", "terminated", "truncated", "gamma", "lam"),
 )
 
 
@@ -236,85 +260,4 @@ PPO_CLIP = Spec(
 )
 
 
-# --- ResNet: the shortcut and the basic block ----------------------------------------------------
-
-
-def _run_module(reference_cls):
-    def run(impl, c: Case) -> list[Tensor]:
-        *args, x = c.args
-        module = build(impl, reference_cls, *args).eval()  # BN uses its (loaded) running statistics
-        return as_tensors(module(x))
-
-    return run
-
-
-def _shortcut_cases() -> list[Case]:
-    g = gen(14)
-    x = randn(g, 2, 4, 6, 6)
-    return [Case("same shape: identity", (4, 4, 1, "A", x)), Case("option A, 4 -> 8 channels, stride 2", (4, 8, 2, "A", x)),
-            Case("option B, 4 -> 8 channels, stride 2", (4, 8, 2, "B", x)), Case("option B, same shape", (4, 4, 1, "B", x)),
-            Case("option A, 1 x 1 input", (4, 8, 2, "A", x[:, :, :1, :1]))]
-
-
-def _shortcut(step=True, zeros_last=True, offset=0):
-    class Buggy(Shortcut):
-        def forward(self, x):
-            if self.proj is not None:
-                return self.proj(x)
-            x = x[:, :, offset :: self.stride, offset :: self.stride] if step else x
-            extra = self.c_out - x.shape[1]
-            return F.pad(x, (0, 0, 0, 0, 0, extra) if zeros_last else (0, 0, 0, 0, extra, 0))
-
-    return Buggy
-
-
-SHORTCUT = Spec(
-    name="shortcut",
-    reference=Shortcut,
-    cases=_shortcut_cases,
-    run=_run_module(Shortcut),
-    bugs=(
-        Bug("option A does not subsample: the stride is ignored", RESNET, _shortcut(step=False)),
-        Bug("option A puts the zero channels first, before the input's", RESNET, _shortcut(zeros_last=False)),
-        Bug("option A subsamples from pixel 1 (x[..., 1::2, 1::2]); the strided conv reads pixels 0, 2, ...",
-            RESNET, _shortcut(offset=1)),
-    ),
-)
-
-
-def _block_cases() -> list[Case]:
-    g = gen(15)
-    x = randn(g, 2, 4, 6, 6)
-    return [Case("4 -> 4, stride 1", (4, 4, 1, ResNetConfig(), x)),
-            Case("4 -> 8, stride 2, option A", (4, 8, 2, ResNetConfig(shortcut="A"), x)),
-            Case("4 -> 8, stride 2, option B", (4, 8, 2, ResNetConfig(shortcut="B"), x)),
-            Case("plain block (residual=False)", (4, 4, 1, ResNetConfig(residual=False), x))]
-
-
-def _block(relu_before_add=False, relu_after=True, double_relu=False):
-    class Buggy(BasicBlock):
-        def forward(self, x):
-            f = self.residual_fn(x)
-            if double_relu or relu_before_add:
-                f = F.relu(f)
-            if self.shortcut is None:
-                return F.relu(f)
-            y = f + self.shortcut(x)
-            return y if relu_before_add or not relu_after else F.relu(y)
-
-    return Buggy
-
-
-BASIC_BLOCK = Spec(
-    name="basic_block",
-    reference=BasicBlock,
-    cases=_block_cases,
-    run=_run_module(BasicBlock),
-    bugs=(
-        Bug("ReLU before the addition and none after: relu(F(x)) + x", RESNET, _block(relu_before_add=True)),
-        Bug("no ReLU after the addition: F(x) + x", RESNET, _block(relu_after=False)),
-        Bug("a ReLU on F(x) as well as after the addition", RESNET, _block(double_relu=True)),
-    ),
-)
-
-SPECS = (LORA_SPEC, Q_SAMPLE, POSTERIOR, GAE, PPO_CLIP, SHORTCUT, BASIC_BLOCK)
+SPECS = (LORA_SPEC, Q_SAMPLE, POSTERIOR, GAE, PPO_CLIP)

@@ -49,11 +49,11 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("rotary", _B, _POS, "rotary position embedding (RoPE) on adjacent pairs",
           "apply_rotary", "src/paper2code/nn/positional.py:rope", "layers"),
     Entry("layer_norm", _B, _NORM, "LayerNorm over the last dimension, biased variance, eps inside the root",
-          "LayerNorm", "src/paper2code/nn/norm.py:layernorm", "layers"),
+          "LayerNorm", "src/paper2code/nn/norm.py:layernorm", "norms"),
     Entry("rms_norm", _B, _NORM, "RMSNorm: rescale by the root mean square, no recentring",
-          "RMSNorm", "src/paper2code/nn/norm.py:rmsnorm", "layers"),
+          "RMSNorm", "src/paper2code/nn/norm.py:rmsnorm", "norms"),
     Entry("residual", _B, _NORM, "the Transformer's residual sub-layer, post-norm and pre-norm",
-          "Residual", "src/paper2code/nn/norm.py:residual", "layers"),
+          "Residual", "src/paper2code/nn/norm.py:residual", "norms"),
     Entry("label_smoothing", _B, "building-blocks/losses.md",
           "cross-entropy with label smoothing and ignored padding targets",
           "label_smoothed_cross_entropy", "src/paper2code/losses.py:label_smoothing", "training"),
@@ -74,15 +74,27 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("ppo_clip", _C, "case-studies/ppo.md", "PPO's clipped surrogate objective, Eq. (7)",
           "clipped_surrogate", "src/paper2code/case_studies/ppo.py:loss", "case_studies"),
     Entry("shortcut", _C, "case-studies/resnet.md", "ResNet's shortcut: identity, option A (zero-pad), option B",
-          "Shortcut", "src/paper2code/models/resnet.py:shortcut", "case_studies"),
+          "Shortcut", "src/paper2code/models/resnet.py:shortcut", "resnet"),
     Entry("basic_block", _C, "case-studies/resnet.md", "ResNet's basic block: two 3x3 convolutions plus the shortcut",
-          "BasicBlock", "src/paper2code/models/resnet.py:blocks", "case_studies"),
+          "BasicBlock", "src/paper2code/models/resnet.py:blocks", "resnet"),
+    Entry("zero_shard", _C, "case-studies/zero.md",
+          "ZeRO's bookkeeping on one process: a rank's padded shard of the reduce-scatter, and the all-gather",
+          "zero_shard", "src/paper2code/exercises/solutions.py:zero_shard", "tools"),
     Entry("split", _W, "workflow/data.md", "a train/test split by group, with no leakage, from a seed",
           "split_by_group", "src/paper2code/data.py:split", "workflow"),
     Entry("seeded_loader", _W, "workflow/data.md", "a DataLoader whose order and worker draws depend on the seed only",
           "make_loader", "src/paper2code/data.py:make_loader", "workflow"),
     Entry("sum_tolerance", _W, "workflow/testing.md", "the error bound of a float32 sum: a tolerance derived, not tuned",
           "sum_tolerance", "src/paper2code/numerics.py:sum_tolerance", "workflow"),
+    Entry("prediction_interval", _W, "workflow/evaluation.md",
+          "the prediction interval for one more run (or the mean of k), Student t, Eq. (2)",
+          "prediction_interval", "src/paper2code/exercises/solutions.py:prediction_interval", "tools"),
+    Entry("paired_difference", _W, "workflow/evaluation.md",
+          "the paired comparison of two arms over the same seeds: mean difference and its t interval",
+          "paired_difference", "src/paper2code/exercises/solutions.py:paired_difference", "tools"),
+    Entry("rubric_score", _W, "workflow/testing.md",
+          "PaperBench's score of a rubric tree: leaves 1 or 0 by state, parents the weighted mean",
+          "rubric_score", "src/paper2code/exercises/solutions.py:rubric_score", "tools"),
 )
 
 BY_NAME = {entry.name: entry for entry in ENTRIES}
@@ -124,7 +136,8 @@ def solution_file(entry: Entry) -> str:
     needed = sorted((used & defined) - own)
     if needed:
         imports.append(f"from {module} import {', '.join(needed)}")
-    header = f"# {entry.solution}, as {entry.page} shows it\nfrom __future__ import annotations\n\n"
+    shown = "our solution" if "/exercises/" in entry.solution else f"as {entry.page} shows it"
+    header = f"# {entry.solution}, {shown}\nfrom __future__ import annotations\n\n"
     return header + "\n".join(imports) + "\n\n\n" + snippet
 
 

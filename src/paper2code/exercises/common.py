@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 F64 = torch.float64
+LAST_STATE: dict = {}  # the parameters `build` gave the last module: `check --show-case` saves them
 
 
 def gen(seed: int = 0) -> torch.Generator:
@@ -40,5 +41,7 @@ def build(cls, reference_cls, *args, dtype: torch.dtype = F64, seed: int = 1, **
     if not isinstance(module, nn.Module):
         raise TypeError(f"{cls.__name__}(...) is not an nn.Module")
     module.load_state_dict(state, strict=True)
+    LAST_STATE.clear()
+    LAST_STATE.update(state)
     module.to(dtype)
     return module

@@ -1,25 +1,22 @@
-"""Exercises on positional encodings, normalisation and the residual sub-layer."""
+"""Exercises on positional encodings: the sinusoidal table and rotary embeddings."""
 
 from __future__ import annotations
 
 import torch
-from torch import Tensor
 
-from paper2code.exercises.common import F64, build, gen, randn
-from paper2code.exercises.engine import Bug, Case, Spec, as_tensors
-from paper2code.nn.norm import LayerNorm, Residual, RMSNorm
+from paper2code.exercises.common import F64, gen, randn
+from paper2code.exercises.engine import Bug, Case, Spec
 from paper2code.nn.positional import apply_rotary, sinusoidal_table
 
 POSITIONAL = "Positional encodings § Pitfalls"
-NORM = "Normalisation and feed-forward § Pitfalls"
-NORM_PLACE = "Normalisation and feed-forward § Why the norm's place matters"
 
 
 # --- sinusoidal -----------------------------------------------------------------
 
 
-def _table(sin_cos=True, interleave=True, two_i=True, start=0):
+def _table(sin_cos=True, interleave=True, two_i=True, start=0, fixed_base=False):
     def table(max_len, d_model, base=10000.0):
+        base = 10000.0 if fixed_base else base
         pos = torch.arange(start, start + max_len, dtype=F64)[:, None]
         i = torch.arange(0, d_model, 2, dtype=F64) if two_i else torch.arange(d_model // 2, dtype=F64)
         angle = pos / base ** (i / d_model)
@@ -31,18 +28,30 @@ def _table(sin_cos=True, interleave=True, two_i=True, start=0):
     return table
 
 
+def _sinusoidal_hints(case, got, want, diff) -> list[str]:
+    g, w = got[0].double(), want[0].double()
+    if got[0].dtype == want[0].dtype and g.shape == w.shape and g.shape[0] > 1 and torch.allclose(g[0], w[0], rtol=0, atol=1e-4):
+        return ["row 0 (position 0: sin 0 = 0, cos 0 = 1) is right and later rows are not: the angles "
+                "pos / base^(2i/d_model) are off (the frequencies, their exponent, the base, or integer arithmetic)"]
+    return []
+
+
 SINUSOIDAL = Spec(
     name="sinusoidal",
     reference=sinusoidal_table,
     # Angles stay below 20 rad: float32 rounding of pos·θ then errs by < 20·2^-23 ≈ 2.4e-6.
     cases=lambda: [Case("20 positions, d_model 16", (20, 16)), Case("length 1", (1, 8)),
-                   Case("d_model 2", (5, 2)), Case("12 positions, d_model 10", (12, 10))],
+                   Case("d_model 2", (5, 2)), Case("12 positions, d_model 10", (12, 10)),
+                   Case("base 100 (not 10000)", (12, 8), {"base": 100.0})],
     bugs=(
         Bug("sin and cos swapped: even columns must be sin", POSITIONAL, _table(sin_cos=False)),
         Bug("sin and cos concatenated [sin | cos] instead of interleaved", POSITIONAL, _table(interleave=False)),
         Bug("exponent i/d_model instead of 2i/d_model", POSITIONAL, _table(two_i=False)),
         Bug("positions counted from 1: position 0 must be sin 0 = 0, cos 0 = 1", POSITIONAL, _table(start=1)),
+        Bug("the base argument ignored: 10000 hard-coded", POSITIONAL, _table(fixed_base=True)),
     ),
+    outputs=("table",),
+    diagnose=_sinusoidal_hints,
 )
 
 
@@ -99,178 +108,4 @@ ROTARY = Spec(
 )
 
 
-# --- LayerNorm and RMSNorm -----------------------------------------------------------
-
-
-def _norm_cases() -> list[Case]:
-    g = gen(5)
-    return [
-        Case("features", (randn(g, 2, 3, 8, scale=3.0) + 2.0,)),
-        Case("small variance (1e-3 scale): eps matters", (randn(g, 2, 8, scale=1e-3),)),
-        Case("large offset (1e8 + N(0, 1))", (randn(g, 3, 8) + 1e8,)),
-        Case("one feature", (randn(g, 4, 1),)),
-        Case("float32", (randn(g, 2, 8, dtype=torch.float32),)),
-    ]
-
-
-def _run_norm(reference_cls):
-    def run(impl, c: Case) -> list[Tensor]:
-        x = c.args[0]
-        return as_tensors(build(impl, reference_cls, x.size(-1), dtype=x.dtype)(x))
-
-    return run
-
-
-class _Unbiased(LayerNorm):
-    def forward(self, x):
-        return (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, keepdim=True) + self.eps) * self.weight + self.bias
-
-
-class _EpsOutside(LayerNorm):
-    def forward(self, x):
-        mu = x.mean(-1, keepdim=True)
-        sigma = (x - mu).pow(2).mean(-1, keepdim=True).sqrt()
-        return (x - mu) / (sigma + self.eps) * self.weight + self.bias
-
-
-class _MomentFormula(LayerNorm):
-    def forward(self, x):
-        mu = x.mean(-1, keepdim=True)
-        var = x.pow(2).mean(-1, keepdim=True) - mu.pow(2)  # E[x²] - E[x]²: cancels
-        return (x - mu) / torch.sqrt(var + self.eps) * self.weight + self.bias
-
-
-class _Detached(LayerNorm):
-    def forward(self, x):
-        mu = x.mean(-1, keepdim=True).detach()
-        var = (x - mu).pow(2).mean(-1, keepdim=True).detach()
-        return (x - mu) / torch.sqrt(var + self.eps) * self.weight + self.bias
-
-
-class _BatchAxis(LayerNorm):
-    def forward(self, x):
-        mu = x.mean(0, keepdim=True)
-        var = (x - mu).pow(2).mean(0, keepdim=True)
-        return (x - mu) / torch.sqrt(var + self.eps) * self.weight + self.bias
-
-
-LAYER_NORM = Spec(
-    name="layer_norm",
-    reference=LayerNorm,
-    cases=_norm_cases,
-    run=_run_norm(LayerNorm),
-    bugs=(
-        Bug("unbiased variance (x.var() divides by H - 1; LayerNorm divides by H)", NORM, _Unbiased),
-        Bug("eps outside the square root: (x - μ) / (σ + eps)", NORM, _EpsOutside),
-        Bug("variance as E[x²] - E[x]²: it cancels when the mean is large", NORM, _MomentFormula),
-        Bug("mean and variance detached: no gradient flows through the statistics", NORM, _Detached),
-        Bug("normalised over the batch axis (dim 0), not the features", NORM, _BatchAxis),
-    ),
-    grad_cases=("features",),
-    grad_inputs=(0,),
-)
-
-
-class _RmsCentred(RMSNorm):
-    def forward(self, x):
-        x = x - x.mean(-1, keepdim=True)
-        return x / torch.sqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
-
-
-class _RmsEpsOutside(RMSNorm):
-    def forward(self, x):
-        return x / (x.pow(2).mean(-1, keepdim=True).sqrt() + self.eps) * self.weight
-
-
-class _RmsSum(RMSNorm):
-    def forward(self, x):
-        return x / torch.sqrt(x.pow(2).sum(-1, keepdim=True) + self.eps) * self.weight
-
-
-class _RmsBatchAxis(RMSNorm):
-    def forward(self, x):
-        return x / torch.sqrt(x.pow(2).mean(0, keepdim=True) + self.eps) * self.weight
-
-
-RMS_NORM = Spec(
-    name="rms_norm",
-    reference=RMSNorm,
-    cases=_norm_cases,
-    run=_run_norm(RMSNorm),
-    bugs=(
-        Bug("mean subtracted: RMSNorm rescales, it never recentres", NORM, _RmsCentred),
-        Bug("eps outside the square root: x / (RMS(x) + eps)", NORM, _RmsEpsOutside),
-        Bug("sum of squares instead of their mean (the 1/H is missing)", NORM, _RmsSum),
-        Bug("normalised over the batch axis (dim 0), not the features", NORM, _RmsBatchAxis),
-    ),
-    grad_cases=("features",),
-    grad_inputs=(0,),
-)
-
-
-# --- the residual sub-layer -------------------------------------------------------------
-
-
-def _sublayer(d: int):
-    w = randn(gen(6), d, d, scale=d**-0.5)
-    return lambda h: torch.tanh(h @ w.to(h.dtype))
-
-
-def _residual_cases() -> list[Case]:
-    g = gen(7)
-    x = randn(g, 2, 3, 8, scale=2.0)
-    return [Case("post-norm (norm_first=False)", (x, False)), Case("pre-norm (norm_first=True)", (x, True)),
-            Case("pre-norm, length 1", (x[:, :1], True)), Case("post-norm, float32", (x.float(), False))]
-
-
-def _run_residual(impl, c: Case) -> list[Tensor]:
-    x, norm_first = c.args
-    module = build(impl, Residual, x.size(-1), norm_first=norm_first, dtype=x.dtype)
-    return as_tensors(module(x, _sublayer(x.size(-1))))
-
-
-class _PreAddsNormed(Residual):
-    def forward(self, x, sublayer):
-        if self.norm_first:
-            h = self.norm(x)
-            return h + sublayer(h)
-        return self.norm(x + sublayer(x))
-
-
-class _PostNormsSublayer(Residual):
-    def forward(self, x, sublayer):
-        if self.norm_first:
-            return x + sublayer(self.norm(x))
-        return x + self.norm(sublayer(x))
-
-
-class _NoResidual(Residual):
-    def forward(self, x, sublayer):
-        if self.norm_first:
-            return sublayer(self.norm(x))
-        return self.norm(sublayer(x))
-
-
-class _Swapped(Residual):
-    def forward(self, x, sublayer):
-        if not self.norm_first:
-            return x + sublayer(self.norm(x))
-        return self.norm(x + sublayer(x))
-
-
-RESIDUAL = Spec(
-    name="residual",
-    reference=Residual,
-    cases=_residual_cases,
-    run=_run_residual,
-    bugs=(
-        Bug("pre-norm adds the normalised input: LN(x) + f(LN(x)) instead of x + f(LN(x))", NORM_PLACE, _PreAddsNormed),
-        Bug("post-norm normalises the sublayer only: x + LN(f(x)) instead of LN(x + f(x))", NORM_PLACE,
-            _PostNormsSublayer),
-        Bug("no residual connection: the input is not added back", NORM_PLACE, _NoResidual),
-        Bug("pre-norm and post-norm swapped (norm_first read the wrong way round)", NORM_PLACE, _Swapped),
-    ),
-)
-
-SPECS = (SINUSOIDAL, ROTARY, LAYER_NORM, RMS_NORM, RESIDUAL)
-
+SPECS = (SINUSOIDAL, ROTARY)

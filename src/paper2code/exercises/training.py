@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from paper2code.exercises.common import gen, randn
-from paper2code.exercises.engine import Bug, Case, Spec
+from paper2code.exercises.engine import Bug, Case, SideEffect, Spec, difference
 from paper2code.losses import label_smoothed_cross_entropy
 from paper2code.optim import Adam, cosine_with_warmup, transformer_lr
 
@@ -32,10 +32,13 @@ def _smoothing_cases() -> list[Case]:
         Case("one example", (randn(g, 1, 5), target[:1], 0.2)),
         Case("large logits (|z| ~ 1e3)", (randn(g, 6, 5, scale=1e3), target, 0.1)),
         Case("float32", (randn(g, 6, 5, dtype=torch.float32), target, 0.1)),
+        Case("ignore_index 255 with 21 classes (segmentation)", (randn(g, 5, 21), torch.tensor([3, 255, 20, 0, 255]), 0.1),
+             {"ignore_index": 255}),
     ]
 
 
-def _smoothed(spread_over_rest=False, divide_by_all=False, log_of_softmax=False, uniform=True):
+def _smoothed(spread_over_rest=False, divide_by_all=False, log_of_softmax=False, uniform=True, sum_k=False,
+              keep_one=False):
     def loss(logits, target, smoothing=0.1, ignore_index=-100):
         n, k = logits.shape
         log_p = torch.softmax(logits, -1).log() if log_of_softmax else torch.log_softmax(logits, -1)
@@ -45,8 +48,8 @@ def _smoothed(spread_over_rest=False, divide_by_all=False, log_of_softmax=False,
         if spread_over_rest:  # eps/(K-1) on each wrong class, none on the true one
             smooth = (-log_p.sum(-1) - nll) / (k - 1)
         else:
-            smooth = -log_p.mean(-1)
-        per = (1 - smoothing) * nll + (smoothing * smooth if uniform else 0.0)
+            smooth = -log_p.sum(-1) if sum_k else -log_p.mean(-1)
+        per = (1 if keep_one else 1 - smoothing) * nll + (smoothing * smooth if uniform else 0.0)
         per = per * keep
         return per.sum() / (n if divide_by_all else keep.sum())
 
@@ -63,9 +66,17 @@ SMOOTHING = Spec(
         Bug("mean over all N targets, padding included in the denominator", LOSSES, _smoothed(divide_by_all=True)),
         Bug("log(softmax(z)) instead of log_softmax(z): -inf for large logits", LOSSES, _smoothed(log_of_softmax=True)),
         Bug("the eps/K term left out: (1 - eps)·NLL alone", LOSSES, _smoothed(uniform=False)),
+        Bug("the uniform term summed over the K classes: eps·Σ_k(-log p_k), the 1/K is missing", LOSSES,
+            _smoothed(sum_k=True)),
+        Bug("the one-hot part not scaled by 1 - eps: the target sums to 1 + eps", LOSSES, _smoothed(keep_one=True)),
     ),
     grad_cases=("padding targets (-100) ignored",),
     grad_inputs=(0,),
+    outputs=("the loss",),
+    inputs=("logits", "target", "smoothing"),
+    diagnose=lambda c, got, want, d: ["the cases before passed; this one has targets equal to ignore_index outside "
+                                      "0..K-1: drop them before indexing (gather/one_hot on 255 fails or reads "
+                                      "another row)"] if c.kwargs.get("ignore_index") == 255 else [],
 )
 
 
@@ -78,32 +89,80 @@ def _adam_cases() -> list[Case]:
         Case("6 steps, lr 0.1, betas (0.5, 0.9), eps 1e-3", ({"lr": 0.1, "betas": (0.5, 0.9), "eps": 1e-3},)),
         Case("6 steps, weight_decay 0.1 (L2, through the gradient)", ({"lr": 0.01, "weight_decay": 0.1},)),
         Case("gradients of 1e-8: eps dominates", ({"lr": 0.01, "eps": 1e-6}, 1e-8)),
+        Case("6 steps through step(closure)", ({"lr": 0.05}, 1.0, True)),
     ]
 
 
 def _run_adam(impl, c: Case) -> list[Tensor]:
+    """Six steps on two parameters; the caller's gradients must come back unchanged, the closure be used."""
     options = c.args[0]
     scale = c.args[1] if len(c.args) > 1 else 1.0
+    use_closure = len(c.args) > 2 and c.args[2]
     g = gen(9)
     w = randn(g, 3, 4).requires_grad_(True)
     b = randn(g, 4).requires_grad_(True)
     opt = impl([w, b], **options)
     trajectory = []
-    for _ in range(6):
+    for step in range(6):
         opt.zero_grad()
-        w.grad = randn(g, 3, 4, scale=scale) + 0.3 * w.detach()
-        b.grad = randn(g, 4, scale=scale)
-        opt.step()
+        gw, gb = randn(g, 3, 4, scale=scale) + 0.3 * w.detach(), randn(g, 4, scale=scale)
+        if use_closure:
+            calls = []
+
+            def closure(gw=gw, gb=gb, calls=calls):
+                opt.zero_grad()
+                loss = (w * gw).sum() + (b * gb).sum()  # its gradient: gw, gb
+                loss.backward()
+                calls.append(loss)
+                return loss
+
+            returned = opt.step(closure)
+            if len(calls) != 1:
+                raise SideEffect(f"step(closure) called the closure {len(calls)} times at step {step + 1}; "
+                                 "it must call it once (under torch.enable_grad()) and return its loss")
+            if not (isinstance(returned, Tensor) and returned.detach().equal(calls[0].detach())):
+                raise SideEffect("step(closure) must return the loss the closure returned; it returned "
+                                 f"{type(returned).__name__}")
+        else:
+            w.grad, b.grad = gw.clone(), gb.clone()
+            opt.step()
+            for name, p, given in (("w", w, gw), ("b", b, gb)):
+                if p.grad is None or not torch.equal(p.grad, given):
+                    raise SideEffect(f"step() changed {name}.grad (the caller's gradient) at step {step + 1}: "
+                                     "add weight decay to a new tensor (g = g + wd * p), not to p.grad in place")
         trajectory += [w.detach().clone(), b.detach().clone()]
     return trajectory
 
 
-def _adam(correct=True, eps_inside=False, square=True, count=True, decoupled=False):
+def _adam_hints(case, got, want, diff) -> list[str]:
+    g = gen(9)
+    w0, b0 = randn(g, 3, 4), randn(g, 4)
+    if len(got) == 12 and torch.equal(got[0], w0) and torch.equal(got[1], b0):
+        return ["the parameters are unchanged after step(): update them in place (p.add_(...), p.sub_(...) or "
+                "p.copy_(...) under torch.no_grad()), not by rebinding a name to a new tensor"]
+    if diff.output >= 2 and len(got) == 12:
+        first = difference(got[:2], want[:2])
+        if first is None:
+            return [f"step 1 is right and {_adam_name(diff.output)} is not: something that changes with t "
+                    "(the bias corrections 1 - beta^t, the step counter, the moments' decay) is off"]
+    return []
+
+
+def _adam_name(i: int) -> str:
+    return f"{'w' if i % 2 == 0 else 'b'} after step {i // 2 + 1}"
+
+
+def _adam(correct=True, eps_inside=False, square=True, count=True, decoupled=False, ahead=False, swap=False):
     class BuggyAdam(Adam):
         @torch.no_grad()
         def step(self, closure=None):
+            loss = None
+            if closure is not None:
+                with torch.enable_grad():
+                    loss = closure()
             for group in self.param_groups:
                 lr, (b1, b2), eps, lam = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+                b1, b2 = (b2, b1) if swap else (b1, b2)
                 for p in group["params"]:
                     g = p.grad
                     if lam and decoupled:
@@ -117,9 +176,11 @@ def _adam(correct=True, eps_inside=False, square=True, count=True, decoupled=Fal
                     t, m, v = state["t"], state["m"], state["v"]
                     m.mul_(b1).add_(g, alpha=1 - b1)
                     v.mul_(b2).add_(g * g if square else g.abs(), alpha=1 - b2)
-                    m_hat, v_hat = (m / (1 - b1**t), v / (1 - b2**t)) if correct else (m, v)
+                    tc = t + 1 if ahead else t
+                    m_hat, v_hat = (m / (1 - b1**tc), v / (1 - b2**tc)) if correct else (m, v)
                     denom = (v_hat + eps).sqrt() if eps_inside else v_hat.sqrt() + eps
                     p.sub_(lr * m_hat / denom)
+            return loss
 
     return BuggyAdam
 
@@ -136,7 +197,11 @@ ADAM_SPEC = Spec(
         Bug("second moment of |g| instead of g²", ADAM, _adam(square=False)),
         Bug("weight decay applied to the weights (AdamW) where Adam adds it to the gradient", OPTIM,
             _adam(decoupled=True)),
+        Bug("bias correction one step ahead: 1 - beta^(t+1)", ADAM, _adam(ahead=True)),
+        Bug("beta1 and beta2 swapped: m decays with beta2, v with beta1", ADAM, _adam(swap=True)),
     ),
+    outputs=_adam_name,
+    diagnose=_adam_hints,
 )
 
 

@@ -7,6 +7,11 @@ For each parameter theta with gradient g (plus weight_decay * theta: L2, as torc
     theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)
 m and v start at 0; keep them (and t) in self.state[theta].
 
+What the checks hold you to: parameters are updated in place (same tensors); p.grad is
+left as the caller set it (weight decay goes into a new tensor); step(closure) calls the
+closure once, under torch.enable_grad(), and returns its loss (None without a closure);
+each parameter has its own t, m, v; float64 parameters keep float64 moments.
+
 Check it with: paper2code exercise check adam THIS_FILE
 """
 

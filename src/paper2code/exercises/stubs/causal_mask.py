@@ -4,6 +4,8 @@ Return a bool tensor of shape (t_q, t_k), True = may attend: query i sees keys
 0..i. With t_k > t_q (keys cached before the queries), the queries are the
 last t_q positions: query i sees keys 0..i + t_k - t_q. t_k defaults to t_q.
 
+What the checks hold you to: dtype torch.bool; t_k >= t_q.
+
 Check it with: paper2code exercise check causal_mask THIS_FILE
 """
 

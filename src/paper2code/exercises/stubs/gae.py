@@ -8,6 +8,11 @@ All inputs (T, N): step t of actor n; next_values[t] = V(s_{t+1}) of the state t
 step led to; terminated / truncated: 1.0 where the episode ended there.
 Return (advantages, returns = advantages + values), both (T, N).
 
+What the checks hold you to: terminated and truncated may both be 1 at one step (the
+episode ended once); an episode may end at the last step; T = 1 works; the dtype is kept
+(float32 in, float32 out); gradients flow to rewards, values and next_values; no input is
+modified in place.
+
 Check it with: paper2code exercise check gae THIS_FILE
 """
 

@@ -6,6 +6,11 @@ Targets equal to ignore_index (padding) do not count; return the mean over the o
 
 logits (N, K), target (N,) integers. Return a 0-d tensor.
 
+What the checks hold you to: ignore_index may lie outside 0..K-1 (255 with 21 classes, as in
+segmentation) and must not be used as an index; each check keeps at least one target;
+smoothing = 0 is plain cross-entropy; large logits (|z| ~ 1e3) stay finite; the loss has the
+logits' dtype and a gradient to the logits; logits and target are not modified.
+
 Check it with: paper2code exercise check label_smoothing THIS_FILE
 """
 

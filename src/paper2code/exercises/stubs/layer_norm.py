@@ -6,6 +6,12 @@ Over the last dimension of size H:
 
 Input (..., H), output the same shape. Keep the parameter names.
 
+What the checks hold you to: bias=False works (self.bias is None: add nothing); eps is
+self.eps (the checks change it); float64 inputs are computed in float64 (float32 arithmetic
+inside is refused), accurate even for a mean of 1e8 with unit spread (a centred variance,
+not E[x^2] - E[x]^2); H = 1 works; gradients flow through the mean and the variance;
+x is not modified in place.
+
 Check it with: paper2code exercise check layer_norm THIS_FILE
 """
 

@@ -4,6 +4,9 @@ lengths: (B,) integer lengths; t_k: the padded length.
 Return a bool tensor of shape (B, 1, 1, t_k), True = may attend (a real
 token), so that it broadcasts against scores of shape (B, h, T_q, T_k).
 
+What the checks hold you to: dtype torch.bool, on lengths' device (a GPU check runs
+where CUDA is available); t_k may exceed every length; lengths is not modified.
+
 Check it with: paper2code exercise check padding_mask THIS_FILE
 """
 

@@ -5,6 +5,10 @@ by stride (x[:, :, ::stride, ::stride]) and pad the new channels with zeros
 after the input's; option "B": W_s x, a strided 1x1 convolution and BatchNorm
 (self.proj, built below). Input (B, c_in, H, W), output (B, c_out, H/stride, W/stride).
 
+What the checks hold you to: option A for any c_out >= c_in and any stride (not only 2 and
+2 c_in), the zero channels after the input's, pixels 0, s, 2s, ... in both height and width;
+option B uses all of self.proj (convolution and BatchNorm, in eval mode in the checks).
+
 Check it with: paper2code exercise check shortcut THIS_FILE
 """
 

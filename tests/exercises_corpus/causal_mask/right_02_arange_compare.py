@@ -1,0 +1,18 @@
+"""CORRECT: broadcast comparison of key index against shifted query index."""
+r"""Exercise `causal_mask`: the causal (look-ahead) mask.
+
+Return a bool tensor of shape (t_q, t_k), True = may attend: query i sees keys
+0..i. With t_k > t_q (keys cached before the queries), the queries are the
+last t_q positions: query i sees keys 0..i + t_k - t_q. t_k defaults to t_q.
+
+Check it with: paper2code exercise check causal_mask THIS_FILE
+"""
+
+import torch
+
+
+def causal_mask(t_q, t_k=None):
+    t_k = t_q if t_k is None else t_k
+    q_pos = torch.arange(t_k - t_q, t_k).unsqueeze(-1)  # absolute positions of the queries
+    k_pos = torch.arange(t_k).unsqueeze(0)
+    return k_pos <= q_pos

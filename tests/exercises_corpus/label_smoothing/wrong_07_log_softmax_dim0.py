@@ -1,0 +1,21 @@
+"""MISTAKE: takes log_softmax over dim 0 (the examples) instead of the classes."""
+r"""Exercise `label_smoothing`: cross-entropy with label smoothing (Szegedy et al., 2016, Section 7).
+
+Target distribution over K classes: q' = (1 - eps) * onehot(y) + eps / K (all K classes).
+Loss per example: -sum_k q'_k log p_k, with log p = log_softmax(logits).
+Targets equal to ignore_index (padding) do not count; return the mean over the others.
+
+logits (N, K), target (N,) integers. Return a 0-d tensor.
+
+Check it with: paper2code exercise check label_smoothing THIS_FILE
+"""
+
+import torch
+
+
+def label_smoothed_cross_entropy(logits, target, smoothing=0.1, ignore_index=-100):
+    logp = torch.log_softmax(logits, dim=0)
+    keep = target != ignore_index
+    logp, t = logp[keep], target[keep]
+    nll = -logp.gather(1, t.unsqueeze(1)).squeeze(1)
+    return ((1 - smoothing) * nll - smoothing * logp.mean(dim=-1)).mean()

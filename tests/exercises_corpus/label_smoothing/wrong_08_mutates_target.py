@@ -1,0 +1,23 @@
+"""MISTAKE: overwrites the ignored targets in place (target[target == ignore_index] = 0), modifying the caller's tensor."""
+r"""Exercise `label_smoothing`: cross-entropy with label smoothing (Szegedy et al., 2016, Section 7).
+
+Target distribution over K classes: q' = (1 - eps) * onehot(y) + eps / K (all K classes).
+Loss per example: -sum_k q'_k log p_k, with log p = log_softmax(logits).
+Targets equal to ignore_index (padding) do not count; return the mean over the others.
+
+logits (N, K), target (N,) integers. Return a 0-d tensor.
+
+Check it with: paper2code exercise check label_smoothing THIS_FILE
+"""
+
+import torch
+
+
+def label_smoothed_cross_entropy(logits, target, smoothing=0.1, ignore_index=-100):
+    logp = torch.log_softmax(logits, dim=-1)
+    keep = target != ignore_index
+    target[~keep] = 0
+    nll = -logp.gather(1, target.unsqueeze(1)).squeeze(1)
+    loss = (1 - smoothing) * nll - smoothing * logp.mean(dim=-1)
+    keep = keep.to(loss.dtype)
+    return (loss * keep).sum() / keep.sum()

@@ -1,0 +1,26 @@
+"""CORRECT: torch.nn.functional.layer_norm over the last dimension."""
+r"""Exercise `layer_norm`: layer normalisation (Ba et al., 2016, Section 3).
+
+Over the last dimension of size H:
+    mu = mean(x), sigma^2 = mean((x - mu)^2)  (biased: 1/H),
+    y = weight * (x - mu) / sqrt(sigma^2 + eps) + bias.
+
+Input (..., H), output the same shape. Keep the parameter names.
+
+Check it with: paper2code exercise check layer_norm THIS_FILE
+"""
+
+import torch
+from torch import nn
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, d, eps=1e-5, bias=True):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d))  # gamma
+        self.bias = nn.Parameter(torch.zeros(d)) if bias else None  # beta
+
+    def forward(self, x):
+        import torch.nn.functional as F
+        return F.layer_norm(x, (x.shape[-1],), self.weight, self.bias, self.eps)

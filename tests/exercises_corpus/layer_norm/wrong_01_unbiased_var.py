@@ -1,0 +1,29 @@
+"""MISTAKE: uses x.var(-1) (unbiased, 1/(H-1)) instead of the biased 1/H variance (and NaN for H = 1)."""
+r"""Exercise `layer_norm`: layer normalisation (Ba et al., 2016, Section 3).
+
+Over the last dimension of size H:
+    mu = mean(x), sigma^2 = mean((x - mu)^2)  (biased: 1/H),
+    y = weight * (x - mu) / sqrt(sigma^2 + eps) + bias.
+
+Input (..., H), output the same shape. Keep the parameter names.
+
+Check it with: paper2code exercise check layer_norm THIS_FILE
+"""
+
+import torch
+from torch import nn
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, d, eps=1e-5, bias=True):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d))  # gamma
+        self.bias = nn.Parameter(torch.zeros(d)) if bias else None  # beta
+
+    def forward(self, x):
+        mu = x.mean(dim=-1, keepdim=True)
+        var = x.var(dim=-1, keepdim=True)
+        y = (x - mu) / torch.sqrt(var + self.eps)
+        y = y * self.weight
+        return y + self.bias if self.bias is not None else y

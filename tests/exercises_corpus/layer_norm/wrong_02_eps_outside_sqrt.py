@@ -1,0 +1,31 @@
+"""MISTAKE: adds eps to the standard deviation, (x - mu) / (sigma + eps), instead of inside the square root."""
+r"""Exercise `layer_norm`: layer normalisation (Ba et al., 2016, Section 3).
+
+Over the last dimension of size H:
+    mu = mean(x), sigma^2 = mean((x - mu)^2)  (biased: 1/H),
+    y = weight * (x - mu) / sqrt(sigma^2 + eps) + bias.
+
+Input (..., H), output the same shape. Keep the parameter names.
+
+Check it with: paper2code exercise check layer_norm THIS_FILE
+"""
+
+import torch
+from torch import nn
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, d, eps=1e-5, bias=True):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d))  # gamma
+        self.bias = nn.Parameter(torch.zeros(d)) if bias else None  # beta
+
+    def forward(self, x):
+        mu = x.mean(dim=-1, keepdim=True)
+        sigma = (x - mu).pow(2).mean(dim=-1, keepdim=True).sqrt()
+        y = (x - mu) / (sigma + self.eps)
+        y = y * self.weight
+        if self.bias is not None:
+            y = y + self.bias
+        return y

@@ -1,0 +1,15 @@
+"""MISTAKE: returns shape (B, t_k) without the head/query axes, so it broadcasts B against T_q."""
+r"""Exercise `padding_mask`: hide the padded key positions.
+
+lengths: (B,) integer lengths; t_k: the padded length.
+Return a bool tensor of shape (B, 1, 1, t_k), True = may attend (a real
+token), so that it broadcasts against scores of shape (B, h, T_q, T_k).
+
+Check it with: paper2code exercise check padding_mask THIS_FILE
+"""
+
+import torch
+
+
+def padding_mask(lengths, t_k):
+    return torch.arange(t_k, device=lengths.device)[None, :] < lengths[:, None]

@@ -1,0 +1,23 @@
+"""CORRECT: RMS from torch.linalg.vector_norm divided by sqrt(H)."""
+r"""Exercise `rms_norm`: RMSNorm (Zhang & Sennrich, 2019, Section 4).
+
+y = weight * x / RMS(x), RMS(x) = sqrt(mean(x^2) + eps) over the last dimension.
+No mean subtraction and no bias. Input (..., H), output the same shape.
+
+Check it with: paper2code exercise check rms_norm THIS_FILE
+"""
+
+import torch
+from torch import nn
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d))  # g
+
+    def forward(self, x):
+        H = x.shape[-1]
+        ms = torch.linalg.vector_norm(x, ord=2, dim=-1, keepdim=True) ** 2 / H
+        return self.weight * (x / torch.sqrt(ms + self.eps))

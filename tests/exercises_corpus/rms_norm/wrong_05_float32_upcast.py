@@ -1,0 +1,23 @@
+"""MISTAKE: computes in float32 (x.float()) and casts back, losing float64 precision."""
+r"""Exercise `rms_norm`: RMSNorm (Zhang & Sennrich, 2019, Section 4).
+
+y = weight * x / RMS(x), RMS(x) = sqrt(mean(x^2) + eps) over the last dimension.
+No mean subtraction and no bias. Input (..., H), output the same shape.
+
+Check it with: paper2code exercise check rms_norm THIS_FILE
+"""
+
+import torch
+from torch import nn
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d))  # g
+
+    def forward(self, x):
+        xf = x.float()
+        y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)
+        return self.weight * y.type_as(x)

@@ -1,0 +1,33 @@
+"""CORRECT: the score as a sum over leaves of the product of normalised weights along each path."""
+r"""Exercise `rubric_score`: PaperBench's score of a rubric tree (Starace et al., 2025).
+
+A node is a dict: {"id": str, "weight": number, "sub_tasks": [child nodes]}; a
+leaf has no "sub_tasks" (or an empty list). states maps each leaf's id to its
+state: "verified", "within tolerance", "consistent" (these score 1) or any other
+("deviation", "out of scope", "failed", "not run": these score 0).
+A parent's score is the weighted mean of its children's scores,
+    sum_c w_c * score(c) / sum_c w_c,
+and a parent whose children's weights sum to 0 scores 0. The root's own weight
+does not matter. Return the root's score as a float in [0, 1].
+
+What the checks hold you to: nested groups (the weights apply level by level, not
+to the leaves directly); weights that are not 1; a group of zero weight; root and
+states are not modified.
+
+Check it with: paper2code exercise check rubric_score THIS_FILE
+"""
+
+def rubric_score(root, states):
+    def paths(node, share):
+        kids = node.get("sub_tasks") or []
+        if not kids:
+            yield node["id"], share
+            return
+        total = sum(k["weight"] for k in kids)
+        if total == 0:
+            return
+        for k in kids:
+            yield from paths(k, share * k["weight"] / total)
+
+    ok = ("verified", "within tolerance", "consistent")
+    return float(sum(share for leaf, share in paths(root, 1.0) if states[leaf] in ok))

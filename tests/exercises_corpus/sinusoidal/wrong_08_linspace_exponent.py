@@ -1,0 +1,21 @@
+"""MISTAKE: builds the exponents with torch.linspace(0, 1, d_model // 2), which includes the endpoint, i.e. 2i/(d_model - 2) instead of 2i/d_model."""
+r"""Exercise `sinusoidal`: the sinusoidal position table (Vaswani et al., 2017, Section 3.5).
+
+PE(pos, 2i) = sin(pos / 10000^(2i / d_model)), PE(pos, 2i+1) = cos(pos / 10000^(2i / d_model)).
+
+Return a float32 tensor of shape (max_len, d_model), positions 0..max_len-1.
+
+Check it with: paper2code exercise check sinusoidal THIS_FILE
+"""
+
+import torch
+
+
+def sinusoidal_table(max_len, d_model, base=10000.0):
+    pos = torch.arange(max_len, dtype=torch.float32).unsqueeze(1)
+    expo = torch.linspace(0, 1, d_model // 2)
+    angle = pos / base ** expo
+    pe = torch.zeros(max_len, d_model)
+    pe[:, 0::2] = torch.sin(angle)
+    pe[:, 1::2] = torch.cos(angle)
+    return pe
