@@ -63,12 +63,14 @@ class Outline:
     tables: list[dict] = field(default_factory=list)
     figures: list[dict] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
+    text_checks: list[str] = field(default_factory=list)  # the PDF reader's per-page findings
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 _PAGE_MARK = re.compile(r"^<!-- page (\d+) -->$")
+_TEXT_CHECK = re.compile(r"^<!-- text-check: (.*) -->$")  # see paper2code.analysis.textcheck
 
 
 class _Locator:
@@ -322,5 +324,6 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
         tables=tables,
         figures=_references(prose, r"\b(Figure|Fig\.)\s+(\d+|[A-H]\.\d+)", locate),
         authors=_authors(lines) if kind != "tex" else [],
+        text_checks=[m.group(1) for line in lines if (m := _TEXT_CHECK.match(line))],
     )
 # --8<-- [end:extract_outline]
