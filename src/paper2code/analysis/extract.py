@@ -239,12 +239,21 @@ def _authors(lines: list[str]) -> list[str]:
 
 
 def _outside_references(lines: list[str]) -> list[str]:
-    """The lines, with those of the reference list blanked."""
-    out, inside = [], False
+    """The lines, with those of the reference list blanked.
+
+    A reference list has no tables: a Markdown table inside it (an appendix
+    table whose heading was not found, a recipe table set just before the
+    appendix heading), its ``<!-- Table N -->`` mark and its ``Table N:``
+    caption are kept.
+    """
+    out, inside, caption = [], False, False
     for line in lines:
         if m := _MD_HEADING.match(line.strip()):
             inside = bool(re.match(r"(\d+\.?\s+)?(references|bibliography)\b", m.group(2), re.I))
-        out.append("" if inside else line)
+        stripped = line.strip()
+        caption = bool(re.match(r"\**Table\s+[A-Z]?\.?\d+\s*\**\s*[:.]", stripped)) or caption and bool(stripped)
+        keep = not inside or caption or stripped.startswith(("|", "<!-- Table"))
+        out.append(line if keep else "")
     return out
 
 
