@@ -39,6 +39,9 @@ _STOP = set("the a an of for in on to and or per with by at as is are be from ea
             "used use using value values number size total".split())
 
 
+_VARIANTS = str.maketrans("ϵϑϕϱ", "εθφρ")  # one Greek letter in two fonts
+
+
 def words(text: str) -> set[str]:
     """The content words of a label: ``{"warmup", "step"}`` for ``"warmup steps"``.
 
@@ -49,7 +52,7 @@ def words(text: str) -> set[str]:
         ['N']
     """
     out = set()
-    for token in re.findall(r"[^\W_]+", text):
+    for token in re.findall(r"[^\W_]+", text.translate(_VARIANTS)):
         if len(token) == 1:
             out.add(token)  # a symbol: N and n differ
             continue

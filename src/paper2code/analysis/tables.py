@@ -50,7 +50,7 @@ METRIC = re.compile(
 # Quantities a configuration implies, not settings an implementer chooses: "params ×10^6", "FLOPs".
 DERIVED = re.compile(r"#?\s?params\b|\bparam(?:eter)?s?\b(?! init)|\bflops\b|\bmacs\b", re.IGNORECASE)
 _RESULTS = re.compile(
-    r"results?|error|accuracy|bleu|f1|score|perplexit|performance|compar|runtime|speed-?up",
+    r"results?|error|accuracy|bleu|f1|score|perplexit|performance|compar|runtime|speed-?up|measured",
     re.IGNORECASE,
 )
 _IS_VALUE = re.compile(rf"\s*{VALUE}\s*")
