@@ -126,6 +126,12 @@ COMMANDS: tuple[Command, ...] = (
                 "a wheel or a folder (default: where this copy was installed from)",
                 metavar="SPEC",
             ),
+            Argument(
+                ("--torch-cpu",),
+                "on Linux, take torch's CPU build from PyTorch's own index (download.pytorch.org), "
+                "not PyPI's CUDA build with ~5 GB of nvidia packages: for a machine without a GPU",
+                options={"action": "store_true"},
+            ),
         ),
     ),
     Command(
@@ -236,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             from paper2code.project.scaffold import run_new
 
             return run_new(args.name, args.dir, args.description, args.paper, args.analysis,
-                           args.paper2code)
+                           args.paper2code, args.torch_cpu)
         if args.command == "report":
             from paper2code.scoring.report import run_report
 

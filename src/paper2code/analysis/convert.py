@@ -302,6 +302,7 @@ def clean_text(text: str) -> str:
     * words hyphenated across a line break joined (``implemen-\ntation``),
       the line break kept after the word so that line numbers still match;
     * the Unicode minus (−) and other dashes between digits turned into ``-``;
+    * a thin or no-break space between digit groups (``20 000``) turned into a comma;
     * Unicode normalised to NFC.
 
     Examples:
@@ -315,6 +316,7 @@ def clean_text(text: str) -> str:
     # Rejoin "implemen-\ntation": move the rest of the word up, keep the newline.
     text = re.sub(r"([a-z])-\n([a-z]+[^\s]*)([ \t]?)", r"\1\2\n", text)
     text = text.replace("\u2212", "-")  # Unicode minus
+    text = re.sub(r"(?<=\d)[\u2009\u202f\u00a0](?=\d{3}(?!\d))", ",", text)  # 20 000 (thin space) -> 20,000
     text = re.sub(r"(?<=[\d\s(=^])[\u2013\u2012\u2010](?=\d)", "-", text)  # dashes before digits
     return unicodedata.normalize("NFC", text)
 # --8<-- [end:clean]
