@@ -122,8 +122,8 @@ def _markitdown(path: Path, kind: str, stock: bool = False) -> str:
     except MarkItDownException as err:
         reason = str(err).strip().splitlines()
         detail = next((line for line in reversed(reason) if line.strip()), type(err).__name__)
-        if kind == "pdf":
-            raise PaperError(f"corrupt or truncated PDF ({detail[:120]})") from None
+        if kind == "pdf":  # the converters' own words ("PdfConverter threw PSEOF…") help no reader
+            raise PaperError("corrupt or truncated PDF: it cannot be read (is the download complete?)") from None
         raise PaperError(f"cannot convert this {kind} file ({detail[:120]})") from None
     return result.text_content or ""
 
