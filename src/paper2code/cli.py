@@ -116,8 +116,8 @@ COMMANDS: tuple[Command, ...] = (
             Argument(("--paper",), "link to the paper", metavar="URL", options={"default": ""}),
             Argument(
                 ("--from",),
-                "seed the project from `paper2code analyze` output: ALGORITHMS.md, "
-                "configs/paper.yaml, rubric.yaml and skipped test stubs",
+                "seed the project from `paper2code analyze` output (its folder, or a rubric.yaml "
+                "file): ALGORITHMS.md, configs/paper.yaml, rubric.yaml and skipped test stubs",
                 metavar="ANALYSIS_DIR", options={"dest": "analysis"},
             ),
             Argument(

@@ -21,7 +21,9 @@ The rules, stated once:
 * **precision** is the share of extracted values that match some gold
   setting: a real setting with a usable name;
 * **garbled pages** are pages whose text check (`paper2code.analysis.textcheck`)
-  used the plain text instead or warned of fragments.
+  used the plain text instead or warned of fragments; **re-read pages** are
+  those whose one-call text was shorter than their character boxes, read box
+  by box (a reader indexing boxes by that text garbles them).
 """
 
 from __future__ import annotations
@@ -161,7 +163,9 @@ def paper_scores(outline, gold: list[GoldSetting], ignore: list[GoldSetting] = (
     """`score` of an outline, rounded to 3 places, with its garbled pages."""
     figures = score(outline.hyperparameters, gold, ignore)
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
-    return {**figures, "garbled_pages": garbled_pages(outline.text_checks)}
+    reread = sorted({int(m.group(1)) for note in outline.text_checks
+                     if (m := re.match(r"p\. (\d+): ", note)) and "read box by box" in note})
+    return {**figures, "garbled_pages": garbled_pages(outline.text_checks), "reread_pages": reread}
 
 
 def measure(outlines: dict, gold_dir: Path) -> dict:
@@ -180,12 +184,13 @@ def measure(outlines: dict, gold_dir: Path) -> dict:
 
 def table(recording: dict, split: str) -> str:
     """The recorded scores of one split as a plain-text table."""
-    rows = [("paper", "settings", "recall", "numeric", "core", "precision", "garbled pages")]
+    rows = [("paper", "settings", "recall", "numeric", "core", "precision", "flagged", "re-read")]
     for paper, s in recording.items():
         if s["split"] == split:
             rows.append((paper, str(s["settings"]), f"{s['recall_all']:.0%}", f"{s['recall_numeric']:.0%}",
                          f"{s['recall_core']:.0%}", f"{s['precision']:.0%} of {s['extracted']}",
-                         ", ".join(map(str, s["garbled_pages"])) or "none"))
+                         ", ".join(map(str, s["garbled_pages"])) or "none",
+                         ", ".join(map(str, s["reread_pages"])) or "none"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
 

@@ -74,6 +74,7 @@ def agreement(a: str, b: str) -> float:
     return 1.0 if larger == 0 else sum((x & y).values()) / larger
 
 
+# --8<-- [start:check]
 def check_page(boxes: str, plain: str, number: int) -> tuple[str, str | None]:
     """``(verdict, note)`` for page ``number``: ``"boxes"``, ``"plain"`` (use the plain text) or ``"warn"``."""
     ours, theirs = fragment_share(boxes), fragment_share(plain)
@@ -88,3 +89,4 @@ def check_page(boxes: str, plain: str, number: int) -> tuple[str, str | None]:
         return "warn", (f"p. {number}: {ours:.0%} of its words are one- or two-letter fragments: "
                         "the page may be garbled, check it in the PDF")
     return "boxes", None
+# --8<-- [end:check]
