@@ -13,7 +13,16 @@ import json
 
 import pytest
 
-from paper2code.analysis.measure import HELD_OUT, TUNING, matches, measure, numbers, score, usable, words
+from paper2code.analysis.measure import (
+    HELD_OUT,
+    TUNING,
+    matches,
+    measure,
+    numbers,
+    score,
+    usable,
+    words,
+)
 from tests.analysis.conftest import PAPERS, ROOT
 
 GOLD = ROOT / "tests" / "analysis" / "gold"
