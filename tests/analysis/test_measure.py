@@ -90,3 +90,16 @@ def test_the_recorded_scores_are_what_analyze_gives_now(real_analyses):
            if any(x < f for x, f in zip((now[p]["recall_all"], now[p]["recall_core"], now[p]["precision"]),
                                           floor, strict=True))]
     assert not low, low
+
+
+RUBRIC_COUNTS = ROOT / "docs" / "data" / "rubric_counts.json"
+
+
+@pytest.mark.skipif(not PAPERS.is_dir(), reason=f"the real papers are not here ({PAPERS} is absent)")
+def test_the_recorded_rubric_counts_are_what_analyze_drafts_now(real_analyses):
+    from paper2code.analysis.measure import rubric_counts
+
+    recorded = json.loads(RUBRIC_COUNTS.read_text(encoding="utf-8"))["after"]
+    assert {p: rubric_counts(a) for p, a in real_analyses.items()} == recorded
+    # a set-up table is a group with a leaf per row: ZeRO's appendix tables are 58 set-up leaves, not 300
+    assert recorded["1910.02054"]["setup"] < 74

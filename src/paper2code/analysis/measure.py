@@ -182,6 +182,20 @@ def measure(outlines: dict, gold_dir: Path) -> dict:
     return out
 
 
+def rubric_counts(analysis) -> dict:
+    """Leaves of the drafted rubric of an `Analysis`: in all, of set-up, of results, of the method groups."""
+    from paper2code.analysis.rubric import rubric_from_outline
+
+    def leaves(node: dict) -> int:
+        kids = node.get("children")
+        return sum(leaves(k) for k in kids) if kids is not None else 1
+
+    rubric = rubric_from_outline(analysis.outline, "", analysis.conversion.text)
+    groups = {g["id"]: leaves(g) for g in rubric["items"]}
+    return {"leaves": sum(groups.values()), "setup": groups.get("setup", 0), "results": groups.get("results", 0),
+            "method": sum(n for k, n in groups.items() if k.startswith("method-"))}
+
+
 def table(recording: dict, split: str) -> str:
     """The recorded scores of one split as a plain-text table."""
     rows = [("paper", "settings", "recall", "numeric", "core", "precision", "flagged", "re-read")]
