@@ -24,7 +24,7 @@ VALUE = (
     rf"|{_NUM}%?)"
 )
 def parse_value(value: str) -> float | None:
-    """The number a written value stands for.
+    r"""The number a written value stands for.
 
     Examples:
         >>> [parse_value(v) for v in ("0.001", "1e-3", "10^-9", "10-9", "3 × 10^-4", "100K", "4,000")]
