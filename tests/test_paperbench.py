@@ -98,6 +98,7 @@ def test_bad_json_gives_one_line_and_writes_nothing(tmp_path, capsys, content, m
     assert main(["rubric", "import", str(tmp_path / "in.json"), "-o", str(tmp_path / "r.yaml")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and not (tmp_path / "r.yaml").exists()
+    assert f"error: {tmp_path / 'in.json'}: " in err  # the file is named, schema errors too
 
 
 def test_missing_files_bad_yaml_and_an_existing_output(tmp_path, capsys):

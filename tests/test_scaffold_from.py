@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tomllib
@@ -72,8 +73,16 @@ def report(project: Path, monkeypatch, capsys) -> tuple[int, str]:
 
 
 def equation_states(scorecard: str) -> list[str]:
-    """The first word of the state of eq-1 ... eq-6 in a text scorecard."""
-    return [line.split()[2] for line in scorecard.splitlines() if line.startswith("eq-")]
+    """The first word of the state of eq-1 ... eq-6 in a text scorecard.
+
+    A run of stubs of one group is one line ("2 Method: 8 leaves not implemented
+    (eq-3 … claim-2-1)"): an equation without a line of its own is in such a run.
+    """
+    states = {int(line.split()[0][3:]): line.split()[2] for line in scorecard.splitlines()
+              if line.startswith("eq-")}
+    if len(states) < 6:
+        assert re.search(r"^.+: \d+ leaves not implemented \(.+ … .+\)$", scorecard, re.MULTILINE), scorecard
+    return [states.get(k, "not") for k in range(1, 7)]
 
 
 def test_seeded_files(seeded):
@@ -119,6 +128,22 @@ def test_implementing_one_equation_verifies_it_and_breaking_it_turns_it_red(seed
     code, out = report(seeded, monkeypatch, capsys)
     assert code == 1
     assert equation_states(out) == ["not", "failed", "not", "not", "not", "not"]
+
+
+def test_new_from_a_rubric_file(tmp_path, analysis, capsys):
+    """`rubric import` writes a rubric file; `new --from` takes it as it takes an analysis folder."""
+    rubric = tmp_path / "imported.yaml"
+    rubric.write_text((analysis / "rubric.yaml").read_text())
+    assert main(["new", NAME, "--dir", str(tmp_path / NAME), "--from", str(rubric)]) == 0
+    assert (tmp_path / NAME / "rubric.yaml").read_text() == rubric.read_text()
+    assert "@pytest.mark.paper(" in (tmp_path / NAME / "tests" / "test_paper.py").read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("paper: {title: T}\nitems:\n  - {id: a, kind: nonsense, text: t, where: w}\n")
+    capsys.readouterr()
+    assert main(["new", "other", "--dir", str(tmp_path / "other"), "--from", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"paper2code new: error: {bad}: ") and "nonsense" in err[0]
+    assert not (tmp_path / "other").exists()
 
 
 @pytest.mark.parametrize("problem, message", [

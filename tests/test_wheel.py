@@ -103,6 +103,22 @@ def test_report_runs_in_the_project_and_says_so_in_one_line_without_pytest(repor
         "paper2code report: error: pytest is not installed here; run the report in your project's "
         "environment: uv run paper2code report (or pip install pytest)")
     project = report["steps"]["report, project"]
+    assert project["argv"][1:] == ["run", "paper2code", "report"]
+    assert "cd seeded_repro && uv run paper2code report" in report["readme"].replace("my_repro", "seeded_repro")
     _ok(project)
     assert re.search(r"^implementation: (\d+) leaves — \1 not implemented$", project["stdout"], re.MULTILINE), (
         project["stdout"][-1000:])
+    assert "Warning" not in project["stderr"], project["stderr"][-2000:]  # no PytestAssertRewriteWarning
+    # stubs of one group take one line: the scorecard is short
+    assert len(project["stdout"].splitlines()) < 20, project["stdout"]
+
+
+def test_new_from_a_rubric_file_and_the_cpu_option(report):
+    _ok(report["steps"]["new --from rubric"])
+    assert "from_rubric/tests/test_paper.py" in report["files"]
+    _ok(report["steps"]["new --torch-cpu"])
+    import tomllib
+
+    from tests.test_scaffold_torch_cpu import check_uv_config
+
+    check_uv_config(tomllib.loads(report["cpu pyproject"]))

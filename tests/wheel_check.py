@@ -14,7 +14,9 @@ is tests/test_wheel.py, which reads the JSON this script writes:
    ``--from`` the analysis (which installs paper2code from this wheel), that
    project's own ``uv run pytest`` (every stub skipped) and ``paper2code
    report``, from the tool's environment (no pytest there: one line, exit 2)
-   and from the project's.
+   and from the project's exactly as the README says (``uv run paper2code report``);
+4. ``new --from`` a rubric file, and ``new --torch-cpu`` (its pyproject.toml is
+   checked by tests/test_wheel.py; its install needs download.pytorch.org).
 
 The project's ``uv run`` resolves its dependencies (torch among them) with
 ``--offline`` first, from uv's cache; where the cache lacks an index page it
@@ -115,9 +117,18 @@ def main(out: Path) -> int:
     stubs = project / "tests" / "test_paper.py"
     report["stubs"] = stubs.read_text(encoding="utf-8") if stubs.is_file() else ""
     steps["report, tool"] = _run([cli, "report"], cwd=project, env=run_env)
-    steps["report, project"] = _run([uv, "run", "--offline", "paper2code", "report", "--",
-                                     "tests/test_paper.py", "-p", "no:cacheprovider"],
-                                    cwd=project, env=project_env)
+    # exactly as the README says: `cd my_repro && uv run paper2code report` (offline: uv's cache)
+    steps["report, project"] = _run([uv, "run", "paper2code", "report"], cwd=project,
+                                    env={**project_env, "UV_OFFLINE": "1"})
+    # `new --from` a rubric file (what `rubric import` writes), and `--torch-cpu`
+    shutil.copy(work / "paper-analysis" / "rubric.yaml", work / "imported.yaml")
+    steps["new --from rubric"] = _run([cli, "new", "from_rubric", "--from", "imported.yaml"], cwd=work,
+                                      env=run_env)
+    steps["new --torch-cpu"] = _run([cli, "new", "cpu_repro", "--torch-cpu"], cwd=work, env=run_env)
+    cpu = work / "cpu_repro" / "pyproject.toml"
+    report["cpu pyproject"] = cpu.read_text(encoding="utf-8") if cpu.is_file() else ""
+    readme = ROOT / "README.md"
+    report["readme"] = readme.read_text(encoding="utf-8")
     files = []
     for folder, subfolders, names in os.walk(work):
         subfolders[:] = [d for d in subfolders if d not in (".venv", "__pycache__")]  # not torch's files

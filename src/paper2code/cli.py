@@ -116,8 +116,8 @@ COMMANDS: tuple[Command, ...] = (
             Argument(("--paper",), "link to the paper", metavar="URL", options={"default": ""}),
             Argument(
                 ("--from",),
-                "seed the project from `paper2code analyze` output: ALGORITHMS.md, "
-                "configs/paper.yaml, rubric.yaml and skipped test stubs",
+                "seed the project from `paper2code analyze` output (its folder, or a rubric.yaml "
+                "file): ALGORITHMS.md, configs/paper.yaml, rubric.yaml and skipped test stubs",
                 metavar="ANALYSIS_DIR", options={"dest": "analysis"},
             ),
             Argument(
@@ -125,6 +125,12 @@ COMMANDS: tuple[Command, ...] = (
                 "with --from: where the project installs paper2code from, a version (0.1.0), "
                 "a wheel or a folder (default: where this copy was installed from)",
                 metavar="SPEC",
+            ),
+            Argument(
+                ("--torch-cpu",),
+                "on Linux, take torch's CPU build from PyTorch's own index (download.pytorch.org), "
+                "not PyPI's CUDA build with ~5 GB of nvidia packages: for a machine without a GPU",
+                options={"action": "store_true"},
             ),
         ),
     ),
@@ -240,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             from paper2code.project.scaffold import run_new
 
             return run_new(args.name, args.dir, args.description, args.paper, args.analysis,
-                           args.paper2code)
+                           args.paper2code, args.torch_cpu)
         if args.command == "report":
             from paper2code.scoring.report import run_report
 

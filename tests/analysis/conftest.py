@@ -33,9 +33,18 @@ def pdf(tmp_path):
 
 
 ROOT = Path(__file__).resolve().parents[2]
-# ../shared/papers beside the project; PAPER2CODE_PAPERS names another folder
-# (a git worktree has a different parent).
-PAPERS = Path(os.environ.get("PAPER2CODE_PAPERS", ROOT.parent / "shared" / "papers"))
+# ../shared/papers beside the project (or ../../shared/papers beside a git
+# worktree's folder); PAPER2CODE_PAPERS names another folder.
+def _papers() -> Path:
+    if "PAPER2CODE_PAPERS" in os.environ:
+        return Path(os.environ["PAPER2CODE_PAPERS"])
+    for up in (ROOT.parent, ROOT.parent.parent):  # a checkout, or a worktree one level down
+        if (up / "shared" / "papers").is_dir():
+            return up / "shared" / "papers"
+    return ROOT.parent / "shared" / "papers"
+
+
+PAPERS = _papers()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,6 +106,17 @@ def test_bad_input_gets_one_line_exit_2_and_writes_nothing(tmp_path, case, run):
     assert_refused(result, message, str(paper))
     assert snapshot(tmp_path) == before
     assert not (tmp_path / "out").exists()
+
+
+def test_a_truncated_pdf_is_named_without_a_librarys_internals(tmp_path, run):
+    data = sample_paper("pdf").read_bytes()
+    for size in (1500, len(data) // 2, len(data) - 200):
+        paper = put(tmp_path / f"cut{size}.pdf", data[:size])
+        result = run(paper, "-o", tmp_path / "out", cwd=tmp_path)
+        assert_refused(result, "corrupt or truncated PDF", str(paper))
+        reason = result.stderr.split(f"{paper}: ", 1)[1]
+        assert not re.search(r"threw|PSEOF|Exception|Error|pdfminer|pdfium|markitdown", reason, re.I), reason
+        assert not (tmp_path / "out").exists()
 
 
 def test_output_folder_that_cannot_be_written(tmp_path, run):

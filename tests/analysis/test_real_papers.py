@@ -98,6 +98,31 @@ def analyses(real_analyses):
     return real_analyses
 
 
+def _cell_read(outline, number: str, row: str | None, column: str | None, value: float) -> bool:
+    """A cell of a derived quantity (parameter count, FLOPs): read in the table, not a setting.
+
+    `paper2code.analysis.tables.DERIVED` keeps such cells out of the hyperparameters.
+    """
+    from paper2code.analysis.tables import DERIVED
+    from paper2code.analysis.values import parse_value
+
+    if not (DERIVED.search(column or "") or DERIVED.search(row or "")):
+        return False
+    for t in outline.tables:
+        if str(t.get("number")) != number or not t.get("rows"):
+            continue
+        for cells in t["rows"]:
+            if row is not None and row not in cells:
+                continue
+            for k, cell in enumerate(cells):
+                head = t["header"][k] if k < len(t["header"]) else ""
+                v = parse_value(cell.replace("×10", "×10^").replace("^^", "^")) if cell else None
+                if (column is None or re.search(column, head, re.I)) and v is not None and \
+                        abs(v - value) <= 1e-6 * abs(value):
+                    return True
+    return False
+
+
 def score(outline, gold) -> tuple[int, int, list[str]]:
     """(found, total, missed) of the gold items in an outline."""
     missed = []
@@ -113,7 +138,7 @@ def score(outline, gold) -> tuple[int, int, list[str]]:
             and (column is None or re.search(column, h.get("column") or "", re.I))
             and h["numeric"] is not None and abs(h["numeric"] - value) <= 1e-6 * abs(value)
             for h in outline.hyperparameters
-        ):
+        ) and not _cell_read(outline, table, row, column, value):
             missed.append(f"Table {table} {row} {column} = {value}")
     total = 1 + len(gold["equations"]) + len(gold["algorithms"]) + len(gold["table"])
     return total - len(missed), total, missed

@@ -3,7 +3,9 @@
 One module per concern:
 
 * `paper2code.analysis.convert`: PDF/HTML/.docx/LaTeX to text, and cleaning;
-  a PDF's text comes from `paper2code.analysis.pdf`, which lays pages out with
+  a PDF's text comes from `paper2code.analysis.pdf`, which reads characters
+  with `paper2code.analysis.chars`, checks each page with
+  `paper2code.analysis.textcheck`, and lays pages out with
   `paper2code.analysis.layout`, `paper2code.analysis.furniture` and
   `paper2code.analysis.ruleless` (tables without rules);
 * `paper2code.analysis.extract`: the structured outline, from
@@ -14,8 +16,11 @@ One module per concern:
   baselines') and `paper2code.analysis.latex`;
 * `paper2code.analysis.arxiv`: ``arXiv:ID``, the LaTeX source and PDF fetched and cached;
 * `paper2code.analysis.checklist`: the checklist as Markdown;
-* `paper2code.analysis.rubric` and `paper2code.analysis.claims`: the rubric
-  (``rubric.yaml``), a weighted tree by contribution, that the scorecard grades.
+* `paper2code.analysis.rubric` (with `paper2code.analysis.rubric_nodes`) and
+  `paper2code.analysis.claims`: the rubric (``rubric.yaml``), a weighted tree
+  by contribution, that the scorecard grades;
+* `paper2code.analysis.measure`: recall and precision of the hyperparameters
+  against hand-written gold lists.
 
 `analyze` ties them together, and ``paper2code analyze`` is its command.
 """

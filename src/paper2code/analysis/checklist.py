@@ -46,8 +46,8 @@ def _equations_used(steps: list[str]) -> list[str]:
 
 
 def unreadable(outline: Outline) -> list[str]:
-    """What the text lost: equations with lost symbols, missing numbers, empty tables."""
-    out = []
+    """What the text lost: garbled or re-read pages, equations with lost symbols, missing numbers, empty tables."""
+    out = [f"Page text, {note}" for note in outline.text_checks]
     for e in outline.equations:
         flags = e.get("flags") or []
         if e.get("parts"):

@@ -122,8 +122,8 @@ def _markitdown(path: Path, kind: str, stock: bool = False) -> str:
     except MarkItDownException as err:
         reason = str(err).strip().splitlines()
         detail = next((line for line in reversed(reason) if line.strip()), type(err).__name__)
-        if kind == "pdf":
-            raise PaperError(f"corrupt or truncated PDF ({detail[:120]})") from None
+        if kind == "pdf":  # the converters' own words ("PdfConverter threw PSEOF…") help no reader
+            raise PaperError("corrupt or truncated PDF: it cannot be read (is the download complete?)") from None
         raise PaperError(f"cannot convert this {kind} file ({detail[:120]})") from None
     return result.text_content or ""
 
@@ -302,6 +302,7 @@ def clean_text(text: str) -> str:
     * words hyphenated across a line break joined (``implemen-\ntation``),
       the line break kept after the word so that line numbers still match;
     * the Unicode minus (−) and other dashes between digits turned into ``-``;
+    * a thin or no-break space between digit groups (``20 000``) turned into a comma;
     * Unicode normalised to NFC.
 
     Examples:
@@ -315,6 +316,7 @@ def clean_text(text: str) -> str:
     # Rejoin "implemen-\ntation": move the rest of the word up, keep the newline.
     text = re.sub(r"([a-z])-\n([a-z]+[^\s]*)([ \t]?)", r"\1\2\n", text)
     text = text.replace("\u2212", "-")  # Unicode minus
+    text = re.sub(r"(?<=\d)[\u2009\u202f\u00a0](?=\d{3}(?!\d))", ",", text)  # 20 000 (thin space) -> 20,000
     text = re.sub(r"(?<=[\d\s(=^])[\u2013\u2012\u2010](?=\d)", "-", text)  # dashes before digits
     return unicodedata.normalize("NFC", text)
 # --8<-- [end:clean]

@@ -63,12 +63,14 @@ class Outline:
     tables: list[dict] = field(default_factory=list)
     figures: list[dict] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
+    text_checks: list[str] = field(default_factory=list)  # the PDF reader's per-page findings
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 _PAGE_MARK = re.compile(r"^<!-- page (\d+) -->$")
+_TEXT_CHECK = re.compile(r"^<!-- text-check: (.*) -->$")  # see paper2code.analysis.textcheck
 
 
 class _Locator:
@@ -237,12 +239,21 @@ def _authors(lines: list[str]) -> list[str]:
 
 
 def _outside_references(lines: list[str]) -> list[str]:
-    """The lines, with those of the reference list blanked."""
-    out, inside = [], False
+    """The lines, with those of the reference list blanked.
+
+    A reference list has no tables: a Markdown table inside it (an appendix
+    table whose heading was not found, a recipe table set just before the
+    appendix heading), its ``<!-- Table N -->`` mark and its ``Table N:``
+    caption are kept.
+    """
+    out, inside, caption = [], False, False
     for line in lines:
         if m := _MD_HEADING.match(line.strip()):
             inside = bool(re.match(r"(\d+\.?\s+)?(references|bibliography)\b", m.group(2), re.I))
-        out.append("" if inside else line)
+        stripped = line.strip()
+        caption = bool(re.match(r"\**Table\s+[A-Z]?\.?\d+\s*\**\s*[:.]", stripped)) or caption and bool(stripped)
+        keep = not inside or caption or stripped.startswith(("|", "<!-- Table"))
+        out.append(line if keep else "")
     return out
 
 
@@ -322,5 +333,6 @@ def extract_outline(text: str, kind: str = "markdown") -> Outline:
         tables=tables,
         figures=_references(prose, r"\b(Figure|Fig\.)\s+(\d+|[A-H]\.\d+)", locate),
         authors=_authors(lines) if kind != "tex" else [],
+        text_checks=[m.group(1) for line in lines if (m := _TEXT_CHECK.match(line))],
     )
 # --8<-- [end:extract_outline]

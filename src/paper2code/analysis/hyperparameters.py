@@ -59,7 +59,7 @@ _PROSE = re.compile(
 _COUNTED = re.compile(
     rf"(?<![\w.])(?P<value>{VALUE})\s+(?P<name>(?:training |warm-?up |warmup )?(?:steps|epochs|iterations|updates)"
     r"|(?:encoder |decoder |transformer )?layers|(?:attention )?heads|GPUs|parameters|params"
-    r"|(?:hidden )?units|neurons|specialist(?: model)?s|experts)\b",
+    r"|(?:hidden )?units|neurons|specialist(?: model)?s|experts|(?:source |target |training )?tokens)\b",
     re.IGNORECASE,
 )
 _LINKING = {"of", "is", "was", "to", "set", "at", "equal", "with", "a", "an", "the", "value", "values", "about",
@@ -203,6 +203,14 @@ _CHAIN = re.compile(rf"(?P<name>{_NAME})\s*=\s*(?:[^\s=,;]{{1,12}}\s*=\s*)*$")
 # "on 3% of the training data": the share of the data a model is trained on.
 _SHARE = re.compile(rf"(?<![\w.])(?P<value>{VALUE}%)\s+of\s+the\s+(?P<name>(?:training\s+)?(?:data|set|examples))\b",
                     re.IGNORECASE)
+# "learning rate 6e-4 for GPT-2 small and 1.5e-4 for GPT-2 medium": one value per model.
+_EACH = re.compile(rf"\s+for\s+(?P<first>[^,.;=()]{{1,40}}?),?\s+(?:and|or|while)\s+(?:an?\s+)?"
+                   rf"(?P<value>{VALUE})(?!\w|\.\d)\s+for\s+(?:the\s+)?(?P<second>[^,.;=()]{{1,40}}?)(?=[,.;)]|\s+and\b|$)")
+# "the learning rate is divided by 10", "a 224×224 crop": a decay factor, a crop or input size.
+_DIVIDED = re.compile(rf"\b(?P<name>divided|divide (?:it|them)|multiplied|reduced|decayed)\s+by\s+(?:a factor of\s+)?"
+                      rf"(?P<value>{VALUE})(?!\w|\.\d)", re.IGNORECASE)
+_SIZED = re.compile(r"(?<![\w.])(?P<value>\d{1,4})\s?[×x]\s?\d{1,4}\s+(?:(?:random(?:ly)?|center|centre)\s+)?"
+                    r"(?P<name>crops?|patch(?:es)?|images?|inputs?|pixels?|resolution)\b", re.IGNORECASE)
 _INDEXED = re.compile(rf"[A-Za-z{_GREEK}][ijntN]")  # vj, zi, λn, pN: a variable over an index
 
 
@@ -226,12 +234,21 @@ def _named(m: re.Match, pattern: re.Pattern, text: str) -> str | None:
         return name
     if pattern is _SHARE:
         return f"share of the {' '.join(name.lower().split())}"
+    if pattern is _DIVIDED:
+        sentence = _sentence(text, m.start())
+        what = "learning rate" if re.search(r"learning rate|\blr\b", sentence, re.I) else "value"
+        return f"{what} {name.split()[0].lower().replace('divide', 'divided')} by"
+    if pattern is _SIZED:
+        stem = name.lower()[:4]  # crop, patc(h), imag(e), inpu(t), pixe(l), reso(lution)
+        return {"crop": "crop size", "patc": "patch size", "inpu": "input size", "reso": "resolution"}.get(stem, "image size")
     if pattern is _AUGMENT:  # "jittered by up to ±2 pixels": jitter
         stem = name.lower()[:5]
         return {"trans": "translation", "rotat": "rotation"}.get(stem, re.sub(r"(?:ed|ing|s)$", "", name.lower()))
     if pattern is _COUNTED and re.fullmatch(r"(?:\w+ )?(?:steps|iterations|updates|epochs)", name, re.I) \
             and not _STEP_CONTEXT.search(before):
         return None  # "takes 3 steps on average": a finding, not a schedule
+    if pattern is _COUNTED and name.lower() == "tokens" and not re.search(r"batch|per (?:step|update|gpu)", before, re.I):
+        return None  # "the average number of tokens is 2,395 tokens": the data, not a setting
     if pattern is _COUNTED and re.search(r"warm(?:ing)?[- ]?up\s+(?:for\s+)?$", before, re.I):
         return f"warm-up {name}"  # "warming up for 500 updates"
     if pattern is _PROSE:  # keep the paper's symbol: "dropout rate P_drop"
@@ -274,7 +291,9 @@ def find_hyperparameters(
         if section_of is not None and _NOT_SETUP.search(section_of(owner[0] + 1) or ""):
             continue
         taken: list[tuple[int, int]] = []
-        for pattern, how in ((_AUGMENT, "prose"), (_SHARE, "prose"), (_PROSE, "prose"), (_ASSIGN, "assignment"), (_COUNTED, "prose")):
+        patterns = (_AUGMENT, "prose"), (_SHARE, "prose"), (_PROSE, "prose"), (_ASSIGN, "assignment"), \
+            (_COUNTED, "prose"), (_DIVIDED, "prose"), (_SIZED, "prose")
+        for pattern, how in patterns:
             for m in pattern.finditer(text):
                 span = m.span("value")
                 if any(a <= span[0] < b for a, b in taken):
@@ -287,6 +306,12 @@ def find_hyperparameters(
                     value, span = m.group("value") + grid.group(0), (span[0], grid.end())
                     value = ", ".join(re.findall(VALUE, value))  # "1, 2, 5 and 10" -> "1, 2, 5, 10"
                 taken.append(span)
+                each = _EACH.match(text, span[1]) if pattern is _PROSE and not grid else None
+                if each:  # one value per model or task: name each
+                    taken.append(each.span("value"))
+                    found.append(_item(f"{name} ({each.group('second').strip()})", each.group("value"),
+                                       _sentence(text, m.start()), owner[m.start()] + 1, how))
+                    name = f"{name} ({each.group('first').strip()})"
                 found.append(_item(name, value, _sentence(text, m.start()), owner[m.start()] + 1, how))
     if latex is not None:
         found += _latex_tables(latex)

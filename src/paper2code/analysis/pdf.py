@@ -7,7 +7,7 @@ rows. `PaperPdfConverter` is registered with ``MarkItDown.register_converter``
 ahead of the stock converter, and builds the Markdown from pypdfium2's
 characters and their boxes (pypdfium2 arrives with ``markitdown[pdf]``):
 
-1. characters are grouped into *segments*, runs on one baseline with no wide
+1. characters are grouped into *segments* by `paper2code.analysis.chars`, runs on one baseline with no wide
    gap; a space is put where the gap between two glyphs is one;
 2. page furniture is dropped: rotated text (the arXiv stamp), lines repeated
    at the top or bottom of pages (running headers, footers), page numbers and
@@ -23,7 +23,11 @@ characters and their boxes (pypdfium2 arrives with ``markitdown[pdf]``):
 5. tables without rules are found next to their ``Table N`` caption by
    `paper2code.analysis.ruleless`; each table is written under a comment
    naming its caption (``<!-- Table 3 -->``), which may stand pages away;
-6. bold cells of a table keep their bold (``**97.86**``).
+6. bold cells of a table keep their bold (``**97.86**``);
+7. each page's text is checked against a second reading and for garbling
+   (`paper2code.analysis.textcheck`): a page whose plain text is the better
+   reading is written from it, and every such finding stands in the Markdown
+   as ``<!-- text-check: p. N: … -->``, which the checklist repeats.
 
 Differences from a person: sub- and superscripts are flattened onto the line
 (``d_model`` reads ``dmodel``).
@@ -31,131 +35,17 @@ Differences from a person: sub- and superscripts are flattened onto the line
 
 from __future__ import annotations
 
-import ctypes
 import re
-import unicodedata
 from collections import Counter
 from typing import Any, BinaryIO
 
+from paper2code.analysis.chars import LOST, page_segments
 from paper2code.analysis.furniture import drop_furniture
 from paper2code.analysis.layout import Seg, boxes, gutter, order
 from paper2code.analysis.ruleless import ruleless_tables
+from paper2code.analysis.textcheck import check_page
 
 __all__ = ["LOST", "PaperPdfConverter", "paper_markitdown", "pdf_to_markdown"]
-
-
-# TeX's math fonts put Greek letters and relations at codes 0-31, which a PDF
-# without a ToUnicode entry for them reports as control characters.
-_OML = "ΓΔΘΛΞΠΣΥΦΨΩαβγδϵζηθικλμνξπρστυϕχψωεϑϖϱςφ"  # cmmi: 0-39
-_OMS = "−·×∗÷⋄±∓⊕⊖⊗⊘⊙◯∘•≍≡⊆⊇≤≥⪯⪰∼≈⊂⊃≪≫≺≻"  # cmsy: 0-31
-LOST = "\ufffd"  # a glyph with no known character
-
-
-def _glyph(code: int, font: str) -> str:
-    font = font.lower()
-    if "cmmi" in font or "mathitalic" in font:
-        return _OML[code] if code < len(_OML) else LOST
-    if "cmsy" in font or "mathsymbol" in font:
-        return _OMS[code] if code < len(_OMS) else LOST
-    return LOST
-
-
-_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|medi|\bbx|cmbx|\.b\b|-b\b", re.I)
-
-
-def _page_segments(page: Any, number: int) -> list[Seg]:
-    """Segments of one page, in the order of the page's content stream."""
-    import pypdfium2.raw as pdfium_c
-
-    height = page.get_height()
-    textpage = page.get_textpage()
-    raw = textpage.raw
-    count = pdfium_c.FPDFText_CountChars(raw)
-    buf = (ctypes.c_ushort * (count + 1))()
-    pdfium_c.FPDFText_GetText(raw, 0, count, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
-    codes = list(buf[:count])
-    rect = pdfium_c.FS_RECTF()
-    segs: list[Seg] = []
-    cur: Seg | None = None
-    first = 0  # index of the current segment's first character
-    space = False
-    last_x0 = -1.0
-    name = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int()
-
-    def close() -> None:
-        nonlocal cur
-        if cur is not None and cur.text.strip():
-            angle = pdfium_c.FPDFText_GetCharAngle(raw, first)
-            if min(angle, 6.2832 - angle) < 0.05:  # horizontal text only
-                cur.size = pdfium_c.FPDFText_GetFontSize(raw, first)
-                pdfium_c.FPDFText_GetFontInfo(raw, first, name, 128, ctypes.byref(flags))
-                weight = pdfium_c.FPDFText_GetFontWeight(raw, first)
-                cur.bold = weight >= 600 or bool(_BOLD_NAME.search(name.value.decode("latin-1")))
-                cur.text = cur.text.strip()
-                segs.append(cur)
-        cur = None
-
-    if any(0xD800 <= c < 0xE000 for c in codes):  # text indices are not char indices
-        codes = [pdfium_c.FPDFText_GetUnicode(raw, k) for k in range(count)]
-        for k in range(count - 1):  # a pair split over two characters: join it
-            if 0xD800 <= codes[k] < 0xDC00 and 0xDC00 <= codes[k + 1] < 0xE000:
-                codes[k] = 0x10000 + ((codes[k] - 0xD800) << 10) + (codes[k + 1] - 0xDC00)
-                codes[k + 1] = 0
-    getbox = pdfium_c.FPDFText_GetLooseCharBox
-    # The open segment's box, kept in locals: this loop runs once per character.
-    c_x1 = c_top = c_bottom = c_h = 0.0
-    for index, code in enumerate(codes):
-        if 32 < code < 127:
-            ch = chr(code)
-        else:
-            ch = chr(code) if code < 0x110000 else "?"
-            if 0x1D400 <= code < 0x1D800:  # mathematical italic 𝑥 -> x
-                ch = unicodedata.normalize("NFKC", ch)
-            elif code == 0xFFFE:  # PDFium's mark for a hyphen at the end of a line
-                ch = "-"
-            elif code == 0 or 0xD800 <= code < 0xF900:
-                continue  # surrogate halves, private-use glyph pieces (bracket parts)
-            elif code < 32 and ch not in "\r\n\t\x02":
-                pdfium_c.FPDFText_GetFontInfo(raw, index, name, 128, ctypes.byref(flags))
-                ch = _glyph(code, name.value.decode("latin-1"))
-            if ch in "\r\n\x02":
-                close()
-                space = False
-                continue
-            if ch.isspace():
-                space = True
-                continue
-        getbox(raw, index, rect)
-        x0, x1, top, bottom = rect.left, rect.right, height - rect.top, height - rect.bottom
-        h = bottom - top
-        if h <= 0:
-            continue
-        if cur is not None:
-            if not space and abs(x0 - last_x0) < 0.01 and x1 <= c_x1 + 0.01:
-                cur.text += ch  # a ligature: two letters in one glyph's box
-                continue
-            mid = (top + bottom) / 2
-            gap = x0 - c_x1
-            if not (c_top - 0.15 * c_h < mid < c_bottom + 0.15 * c_h) or gap < -0.4 * c_h \
-                    or gap > 0.75 * (c_h if c_h > h else h):
-                close()
-            elif space or gap > 0.12 * (c_h if c_h < h else h):
-                cur.text += " "
-                cur.words.append([x0, x1])
-        last_x0 = x0
-        if cur is None:
-            cur = Seg(x0, x1, top, bottom, "", page=number, words=[[x0, x1]])
-            c_x1, c_top, c_bottom, c_h = x1, top, bottom, h
-            first = index
-        cur.text += ch
-        if x1 > c_x1:
-            c_x1 = cur.x1 = x1
-        if x1 > cur.words[-1][1]:
-            cur.words[-1][1] = x1
-        space = False
-    close()
-    return segs
 
 
 def _rules(page: Any) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
@@ -234,8 +124,17 @@ def pdf_to_markdown(source: Any) -> str:
     doc = pdfium.PdfDocument(source)
     try:
         pages, heights, widths, rules = [], [], [], []
+        notes: dict[int, list[str]] = {}  # page index -> what its text check says
+        plain: dict[int, str] = {}  # page index -> its plain text, where that is the better reading
         for number, page in enumerate(doc, start=1):
-            pages.append(_page_segments(page, number))
+            said: list[str] = []
+            read: list[str] = []
+            pages.append(page_segments(page, number, said, read))
+            text = page.get_textpage().get_text_range()
+            verdict, note = check_page("\n".join(read), text, number)
+            if verdict == "plain":
+                plain[number - 1] = text
+            notes[number - 1] = said + ([note] if note else [])
             heights.append(page.get_height())
             widths.append(page.get_width())
             rules.append(_rules(page))
@@ -250,6 +149,12 @@ def pdf_to_markdown(source: Any) -> str:
     out: list[str] = []
     prev: Seg | None = None
     for p, segs in enumerate(pages):
+        out += [f"<!-- text-check: {note} -->" for note in notes[p]]
+        if p in plain:
+            out += ["", *(line.strip() for line in plain[p].splitlines()), "",
+                    "", f"<!-- page {p + 2} -->", ""]
+            prev = None
+            continue
         segs = boxes(segs, rules[p])
         segs = ruleless_tables(segs, widths[p], gutter([s for s in segs if s.kind == "text"], widths[p]))
         column_gap = gutter([s for s in segs if s.kind == "text"], widths[p])

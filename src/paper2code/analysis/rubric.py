@@ -5,9 +5,12 @@ A weighted tree organised by contribution, as PaperBench's expert rubrics are
 
 * ``data`` (weight 1): the data sets the paper names (``data-NAME``) and the
   claims of its data sections;
-* ``setup`` (weight 1): every hyperparameter (``hp-NAME``, with its value)
-  and the claims of the set-up sections ("we initialise…");
-* ``method-…`` (weight 3 each), one per section that describes the method:
+* ``setup`` (weight 1): every hyperparameter of the prose (``hp-NAME``, with
+  its value), a group per set-up table with a leaf per row
+  (``hp-table-N-ROW``: one configuration), and the
+  claims of the set-up sections ("we initialise…"; not a question);
+* ``method-…`` (weight 3 each; 1 for an appendix, proofs, background), one
+  per section that describes the method:
   its numbered equations (``eq-N``; from LaTeX source, the LaTeX itself),
   algorithms (``alg-N``) and the prose claims an implementer must honour
   (``claim-S-K``: "we use", "must", "multiply by"… see
@@ -40,38 +43,24 @@ import re
 
 import yaml
 
-from paper2code.analysis.checklist import where
 from paper2code.analysis.claims import datasets, is_claim, own_names, section_role, sentences
 from paper2code.analysis.extract import Outline
+from paper2code.analysis.rubric_nodes import (
+    _DATA,
+    _EVAL,
+    _METHOD,
+    _MINOR,
+    _SETUP,
+    _leaf,
+    _slug,
+    _where,
+    setup_groups,
+)
 
 __all__ = ["WEIGHTS", "rubric_from_outline", "rubric_yaml"]
 
-_GREEK = dict(zip(
-    "αβγδεϵζηθϑικλμνξπρστυφϕχψω",
-    "alpha beta gamma delta epsilon epsilon zeta eta theta theta iota kappa lambda mu nu xi "
-    "pi rho sigma tau upsilon phi phi chi psi omega".split(), strict=True,
-))
 #: Weights of the top-level groups among themselves (a method group each).
 WEIGHTS = {"data": 1, "setup": 1, "method": 3, "experiments": 2, "results": 3}
-_METHOD, _SETUP, _DATA = "Method Implementation", "Experimental Setup", "Data Processing & Preparation"
-_EVAL = "Evaluation, Metrics & Benchmarking"
-
-
-def _slug(text: str) -> str:
-    """``"model dimension d_model"`` -> ``model_dimension_d_model``; ``β`` -> ``beta``.
-
-    Examples:
-        >>> _slug("Label smoothing"), _slug("β1"), _slug("ε")
-        ('label_smoothing', 'beta1', 'epsilon')
-    """
-    text = "".join(_GREEK.get(c, c) for c in str(text).lower())
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_") or "x"
-
-
-def _where(item: dict, prefix: str = "") -> str:
-    loc = item.get("location") or {}
-    place = where(loc) if "line" in loc else ""
-    return ", ".join(p for p in (prefix, place) if p) or "not located"
 
 
 class _Sections:
@@ -181,10 +170,6 @@ def _from_result(r: dict, number: str, table: dict) -> dict:
     return leaf
 
 
-def _leaf(id_: str, kind: str, category: str, text: str, where_: str, weight: int = 1, **extra) -> dict:
-    return {"id": id_, "kind": kind, "category": category, "weight": weight, "text": text, "where": where_, **extra}
-
-
 # --8<-- [start:rubric_from_outline]
 def rubric_from_outline(outline: Outline | dict, arxiv: str = "", text: str | None = None) -> dict:
     """The rubric tree of a paper, as the dict `rubric_yaml` writes.
@@ -209,9 +194,11 @@ def rubric_from_outline(outline: Outline | dict, arxiv: str = "", text: str | No
     def method(line: int | None) -> dict:
         _, key, top = section(line)
         name = re.sub(r"^[\dA-H.]+\s+", "", top) or "Other"
+        # an appendix, the proofs, the background: read for the method, weighed below it
+        minor = re.match(r"[A-H](?:\.\d+)*\s|appendix", top, re.I) or _MINOR.search(name)
         return methods.setdefault(key, {
-            "id": f"method-{_slug(name)}", "title": f"{top or 'Outside any section'}", "weight": WEIGHTS["method"],
-            "children": []})
+            "id": f"method-{_slug(name)}", "title": f"{top or 'Outside any section'}",
+            "weight": 1 if minor else WEIGHTS["method"], "children": []})
 
     setup, setup_claims, data_leaves = [], [], []
     for e in data.get("equations", []):
@@ -227,8 +214,8 @@ def rubric_from_outline(outline: Outline | dict, arxiv: str = "", text: str | No
     counts: dict[str, int] = {}
     for line, sentence in found:
         role, key, _ = section(line)
-        if role not in ("method", "setup", "data") or not is_claim(sentence):
-            continue
+        if role not in ("method", "setup", "data") or not is_claim(sentence) or sentence.rstrip().endswith("?"):
+            continue  # a question is no requirement
         counts[key] = counts.get(key, 0) + 1
         leaf = _leaf(f"claim-{_slug(key)}-{counts[key]}", "implementation",
                      {"method": _METHOD, "setup": _SETUP, "data": _DATA}[role], sentence,
@@ -238,11 +225,7 @@ def rubric_from_outline(outline: Outline | dict, arxiv: str = "", text: str | No
     for name, line, sentence in datasets([s for s in found if section(s[0])[0] != "other"]):
         data_leaves.insert(0, _leaf(f"data-{_slug(name)}", "implementation", "Dataset and Model Acquisition",
                                     f"{name}: {sentence}", _where({"location": at(line)})))
-    for h in data.get("hyperparameters", []):
-        leaf = _leaf(f"hp-{_slug(h['name'])}", "implementation", _SETUP, f"{h['name']} = {h['value']}", _where(h))
-        if h.get("numeric") is not None:
-            leaf["value"] = h["numeric"]
-        setup.append({**leaf, "name": h["name"], "source": h.get("source", "")})
+    setup += setup_groups(data.get("hyperparameters", []), data.get("tables", []))
     names = own_names(title, found)
     runs, results = [], []
     for table in data.get("tables", []):

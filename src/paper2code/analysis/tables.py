@@ -9,7 +9,8 @@ hyperparameters) when its caption says so, or when at least two of its column
 (or row) labels are hyperparameter names (``N``, ``d_model``, ``layers``,
 ``heads``, ``learning rate``, …). Its cells become hyperparameters with their
 source: table, row and column. Results tables give none, and neither do the
-metric columns (BLEU, PPL, accuracy, …) of a set-up table.
+metric columns (BLEU, PPL, accuracy, …) of a set-up table, nor its derived
+quantities (parameter counts, FLOPs: `DERIVED`).
 
 Differences from a reader: a value whose row label is empty (a group of
 variations) is kept, but ranked after the named rows (``base``, ``big``).
@@ -46,8 +47,10 @@ METRIC = re.compile(
     r"|memory|\bdev\b|\btest\b|\bval(?:id|\b|\.)|win|elo|reward|bpc|%",
     re.IGNORECASE,
 )
+# Quantities a configuration implies, not settings an implementer chooses: "params ×10^6", "FLOPs".
+DERIVED = re.compile(r"#?\s?params\b|\bparam(?:eter)?s?\b(?! init)|\bflops\b|\bmacs\b", re.IGNORECASE)
 _RESULTS = re.compile(
-    r"results?|error|accuracy|bleu|f1|score|perplexit|performance|compar|runtime|speed-?up",
+    r"results?|error|accuracy|bleu|f1|score|perplexit|performance|compar|runtime|speed-?up|measured",
     re.IGNORECASE,
 )
 _IS_VALUE = re.compile(rf"\s*{VALUE}\s*")
@@ -132,7 +135,8 @@ def table_hyperparameters(table: dict) -> list[dict]:
             if col <= lead and label or not _IS_VALUE.fullmatch(cell):
                 continue
             column = header[col] if col < len(header) else ""
-            if METRIC.search(column) or (table["transposed"] and METRIC.search(label)):
+            if METRIC.search(column) or DERIVED.search(column) or DERIVED.search(label) or \
+                    (table["transposed"] and METRIC.search(label)):
                 continue
             if re.fullmatch(r"values?|settings?|choices?", column, re.I):  # "| Parameter | Value |"
                 name, context = label, ""

@@ -20,19 +20,21 @@ VALUE = (
     r"|10\s*\^\s*\{?\s*-?\s*\d+\s*\}?"  # 10^-9, 10^{-9}
     r"|10-\d{1,2}(?!\d|\.\d)"  # 10-9: a PDF's lost superscript
     r"|\d+(?:\.\d+)?[eE][-+]?\d+"  # 1e-3
-    rf"|{_NUM}\s?[KMB](?![A-Za-z])"  # 100K, 65M, 1.5B
+    rf"|{_NUM}\s?[KMBk](?![A-Za-z])"  # 100K, 10k, 65M, 1.5B
     rf"|{_NUM}%?)"
 )
 def parse_value(value: str) -> float | None:
-    """The number a written value stands for.
+    r"""The number a written value stands for.
 
     Examples:
         >>> [parse_value(v) for v in ("0.001", "1e-3", "10^-9", "10-9", "3 × 10^-4", "100K", "4,000")]
         [0.001, 0.001, 1e-09, 1e-09, 0.0003, 100000.0, 4000.0]
+        >>> [parse_value(v) for v in ("3 · 10-4", "3×10^-4", "10k", "20\u2009000")]
+        [0.0003, 0.0003, 10000.0, 20000.0]
     """
     if re.search(r",\s", value):
         return None  # a grid of values: "1, 2, 5, 10"
-    v = value.translate(SUPERSCRIPTS).replace(" ", "").replace(",", "").replace("{", "").replace("}", "")
+    v = re.sub(r"[\s\u2009\u202f\u00a0]", "", value.translate(SUPERSCRIPTS)).replace(",", "").replace("{", "").replace("}", "")
     m = re.fullmatch(r"(\d+(?:\.\d+)?)[×x*·]10\^?(-?\d+)", v)
     if m:
         return float(f"{float(m.group(1)) * 10.0 ** int(m.group(2)):.12g}")

@@ -15,10 +15,43 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["ScaffoldError", "create_project", "validate_name"]
+__all__ = ["TORCH_CPU_INDEX", "ScaffoldError", "create_project", "validate_name", "with_torch_cpu"]
 
 TEMPLATES = Path(__file__).parent / "templates" / "project"
 _RENAMES = {"gitignore": ".gitignore", "python-version": ".python-version"}
+
+
+# --8<-- [start:torch_cpu]
+#: PyTorch's own wheel index for the CPU build of torch.
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+_TORCH_CPU_SOURCE = (
+    "# torch's CPU build on Linux, from PyTorch's own index (PyPI's Linux torch is the CUDA build, with\n"
+    "# ~5 GB of nvidia-* packages); macOS and Windows keep PyPI's torch, which is CPU-only there.\n"
+    "# See https://docs.astral.sh/uv/guides/integration/pytorch/\n"
+    "torch = [{ index = \"pytorch-cpu\", marker = \"sys_platform == 'linux'\" }]\n"
+)
+_TORCH_CPU_INDEX_TABLE = f'''
+[[tool.uv.index]]
+name = "pytorch-cpu"
+url = "{TORCH_CPU_INDEX}"
+explicit = true  # used for torch only: everything else still comes from PyPI
+'''
+
+
+def with_torch_cpu(pyproject: str) -> str:
+    """``pyproject`` (a generated project's) set to take torch's CPU build from PyTorch's index on Linux.
+
+    uv's documented configuration (its PyTorch guide): an ``explicit`` index,
+    so that only the packages pinned to it come from it, and a
+    ``[tool.uv.sources]`` entry for torch with a ``sys_platform`` marker.
+    An existing ``[tool.uv.sources]`` table gets the entry; else one is added.
+    """
+    if "\n[tool.uv.sources]\n" in pyproject:
+        pyproject = pyproject.replace("\n[tool.uv.sources]\n", "\n[tool.uv.sources]\n" + _TORCH_CPU_SOURCE, 1)
+    else:
+        pyproject = pyproject.rstrip("\n") + "\n\n[tool.uv.sources]\n" + _TORCH_CPU_SOURCE
+    return pyproject + _TORCH_CPU_INDEX_TABLE
+# --8<-- [end:torch_cpu]
 
 
 class ScaffoldError(Exception):
@@ -82,6 +115,7 @@ def create_project(
     paper_url: str = "",
     analysis: str | Path | None = None,
     paper2code: str | None = None,
+    torch_cpu: bool = False,
 ) -> Path:
     """Create the project ``name`` in ``dest`` (default ``./name``); return its path.
 
@@ -89,6 +123,8 @@ def create_project(
     project is seeded from the paper: see `paper2code.project.seed`. It installs
     paper2code from ``paper2code`` (a version, requirement, wheel or folder:
     see `paper2code.project.origin`), by default from where this copy came from.
+    With ``torch_cpu``, its pyproject.toml takes torch's CPU build from
+    PyTorch's index on Linux (`with_torch_cpu`).
 
     Raises:
         ScaffoldError: for an invalid name, a destination that exists and
@@ -124,6 +160,8 @@ def create_project(
     if seeded:
         files.update(seeded)
         files[Path("pyproject.toml")] = pyproject_with_plugin(files[Path("pyproject.toml")], source)
+    if torch_cpu:
+        files[Path("pyproject.toml")] = with_torch_cpu(files[Path("pyproject.toml")])
     tmp = parent / f".{dest.name}.creating-{os.getpid()}"
     try:
         for rel, text in files.items():
@@ -140,10 +178,10 @@ def create_project(
 
 
 def run_new(name: str, dest: str | None, description: str, paper_url: str,
-            analysis: str | None = None, paper2code: str | None = None) -> int:
+            analysis: str | None = None, paper2code: str | None = None, torch_cpu: bool = False) -> int:
     """The ``paper2code new`` command; returns the exit code."""
     try:
-        path = create_project(name, dest, description, paper_url, analysis, paper2code)
+        path = create_project(name, dest, description, paper_url, analysis, paper2code, torch_cpu)
     except ScaffoldError as err:
         print(f"paper2code new: error: {err}", file=sys.stderr)
         return 2
@@ -151,6 +189,8 @@ def run_new(name: str, dest: str | None, description: str, paper_url: str,
         print(f"paper2code new: error: {err.filename or dest or name}: {err.strerror}", file=sys.stderr)
         return 2
     print(f"created {path}/: cd {path} && uv run pytest && uv run python train.py --config small --steps 200")
+    if torch_cpu:
+        print(f"torch comes from {TORCH_CPU_INDEX} on Linux (the CPU build); see [tool.uv.sources] in pyproject.toml")
     if analysis is not None:
         print(f"seeded from {analysis}: rubric.yaml, docs/ALGORITHMS.md, configs/paper.yaml, "
               "tests/test_paper.py; `uv run paper2code report` shows the scorecard")

@@ -1,4 +1,4 @@
-"""``paper2code new NAME --from ANALYSIS_DIR``: seed a project with what the paper says.
+"""``paper2code new NAME --from ANALYSIS_DIR`` (or ``--from rubric.yaml``): seed a project with what the paper says.
 
 From the ``rubric.yaml`` that `paper2code analyze` wrote (and that you may
 have edited), the new project gets:
@@ -126,14 +126,20 @@ def _stubs(rubric: Rubric) -> str:
 def seed_files(name: str, analysis_dir: str | Path, paper_url: str = "") -> dict[Path, str]:
     """The files ``--from ANALYSIS_DIR`` adds to (or replaces in) the project ``name``.
 
+    ``analysis_dir`` is a folder written by ``paper2code analyze`` or a rubric
+    file itself (``rubric.yaml`` from ``paper2code rubric import``).
+
     Raises:
-        SeedError: no such folder, no ``rubric.yaml`` in it, or a rubric that
-            does not validate.
+        SeedError: no such folder or file, no ``rubric.yaml`` in the folder, or
+            a rubric that does not validate (the message names the file).
     """
     folder = Path(analysis_dir)
-    if not folder.is_dir():
-        raise SeedError(f"{folder}: no such analysis folder (run `paper2code analyze` first)")
-    path = folder / "rubric.yaml"
+    if folder.is_file() and folder.suffix.lower() in (".yaml", ".yml"):
+        path = folder  # a rubric file: `paper2code rubric import`'s, or one written by hand
+    elif not folder.is_dir():
+        raise SeedError(f"{folder}: no such analysis folder or rubric file (run `paper2code analyze` first)")
+    else:
+        path = folder / "rubric.yaml"
     if not path.is_file():
         raise SeedError(f"{path}: not found (run `paper2code analyze` with a recent paper2code)")
     try:
@@ -154,7 +160,7 @@ def seed_files(name: str, analysis_dir: str | Path, paper_url: str = "") -> dict
             if node.get("source"):
                 sources[node["id"]] = str(node["source"])
 
-    walk(raw["items"])
+    walk(raw.get("items") or [])
     url = paper_url or (f"https://arxiv.org/abs/{rubric.arxiv}" if rubric.arxiv else "")
     return {
         Path("rubric.yaml"): path.read_text(encoding="utf-8"),

@@ -118,7 +118,11 @@ def import_rubric(path: str | Path, out: str | Path, force: bool = False) -> Rub
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise RubricError(f"{path}: not a JSON file") from None
     title = path.name.removesuffix(".json").removesuffix(".rubric")
-    rubric_data = to_yaml(data, title, str(path))
+    try:
+        rubric_data = to_yaml(data, title, str(path))
+    except RubricError as err:  # the schema: name the file, as every other error does
+        message = str(err)
+        raise RubricError(message if message.startswith(str(path)) else f"{path}: {message}") from None
     text = yaml.safe_dump(rubric_data, sort_keys=False, allow_unicode=True, width=100)
     _write(text, Path(out), force)
     return parse_rubric(rubric_data, str(out))

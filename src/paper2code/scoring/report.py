@@ -54,7 +54,10 @@ def run_report(rubric: str | None, markdown: bool, pytest_args: list[str]) -> in
             load_rubric(rubric)  # a bad rubric: one line, before any test runs
         except RubricError as err:
             return _error(str(err))
-    args = ["-q", "-p", "no:cacheprovider", *pytest_args]
+    # The command itself imported paper2code, whose pytest plugin pytest would then
+    # like to assert-rewrite: a warning on every run about our import, not the reader's code.
+    quiet = "ignore:Module already imported so cannot be rewritten; paper2code:pytest.PytestAssertRewriteWarning"
+    args = ["-q", "-p", "no:cacheprovider", "-W", quiet, *pytest_args]
     if rubric is not None:
         args += ["--paper-rubric", str(Path(rubric).resolve())]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):

@@ -26,6 +26,7 @@ STATES = (
 )
 RED = ("failed", "off")
 STUB = "not implemented"  # a test skipped with that reason: a stub, not a test
+COLLAPSE = 3  # render_text: this many stub leaves of one group in a row take one line
 DESELECTED = "not run"
 
 
@@ -194,16 +195,33 @@ class Scorecard:
         if self.rubric.tree:
             lines += score_lines(self)
         if self.needs_tolerance:
+            ids = self.needs_tolerance
+            named = ", ".join(ids) if len(ids) <= 8 else f"{', '.join(ids[:5])} and {len(ids) - 5} more"
             lines.append("Result leaves without a tolerance or criterion (state one in the rubric "
-                         f"before the run): {', '.join(self.needs_tolerance)}")
+                         f"before the run): {named}")
         return lines
 
     def render_text(self) -> str:
-        """The scorecard as plain text, one line per leaf, then the totals."""
+        """The scorecard as plain text, one line per leaf, then the totals.
+
+        A run of `COLLAPSE` or more leaves of one group that are all ``not
+        implemented`` takes one line (a fresh project's 300 stubs are not 300 lines).
+        """
         paper = self.rubric.title + (f" (arXiv {self.rubric.arxiv})" if self.rubric.arxiv else "")
         out = [f"Scorecard: {paper}"]
         width = max([len(r.leaf.id) for r in self.rows] + [4])
-        for r in self.rows:
+        rows = list(self.rows)
+        while rows:
+            # COLLAPSE or more leaves of one group in a row, none implemented yet: one line
+            run = 0
+            while run < len(rows) and rows[run].state[0] == STUB and rows[run].leaf.group == rows[0].leaf.group:
+                run += 1
+            if run >= COLLAPSE:
+                group = rows[0].leaf.group or "(no group)"
+                out.append(f"{group}: {run} leaves not implemented ({rows[0].leaf.id} … {rows[run - 1].leaf.id})")
+                rows = rows[run:]
+                continue
+            r = rows.pop(0)
             state, detail = r.state
             tests = f"{len(r.tests)} test{'s' * (len(r.tests) != 1)}"
             line = f"{r.leaf.id:<{width}}  {r.leaf.kind:<14}  {state:<16}  {tests:<8}"
