@@ -27,10 +27,16 @@ What the conversion does, in order:
 3. jupytext (``md`` format) turns the text into cells: each top-level
    ``python`` fence a code cell, the text between them Markdown cells. The
    ``#>`` lines are dropped from the code: the cell's output shows them.
-4. A first code cell sets up what the page's harness gives every block:
-   imports (those of the modules the page includes, whose sections run in
-   their module's namespace there), the seed, ``CUDA``, and the repository
-   root as working directory (some cells read recordings under ``docs/``).
+4. The notebook opens like its page: one Markdown cell with the title, the
+   first paragraph and "The claim" section (the first paragraph alone on a
+   page without one), a sentence saying what the notebook runs, and a
+   one-line provenance notice. Then a set-up cell gives what the page's
+   harness gives every block, cut to what the cells use: of the imports of
+   the modules the page includes (whose sections run in their module's
+   namespace there) and their helpers, only those binding a name a cell
+   reads before binding it (``ast``); the seed; ``CUDA`` if a cell reads it;
+   and the repository root as working directory (some cells read
+   recordings under ``docs/``).
 5. nbclient executes it in a fresh ``python3`` kernel and stores the outputs.
 
 tests/test_notebooks.py checks that each committed notebook's sources are a

@@ -72,6 +72,39 @@ def test_notebook_is_a_fresh_conversion_of_its_page(name):
     )
 
 
+@pytest.mark.parametrize("name", CASE_STUDIES)
+def test_notebook_opens_with_its_claim_and_a_set_up_of_only_what_its_cells_use(name):
+    """The first cell is Markdown: the title, the claim, what it runs and one line of
+    provenance; the set-up cell binds no name that the notebook's cells do not read."""
+    import ast
+
+    from tests.case_study_notebooks import used_names
+
+    nb = nbformat.read(OUT / f"{name}.ipynb", as_version=4)
+    opening, setup = nb.cells[0], nb.cells[1]
+    assert opening.cell_type == "markdown" and opening.source.startswith("# ")
+    assert "**This notebook runs**" in opening.source and "*Generated from [its page](" in opening.source
+    assert setup.cell_type == "code" and not setup.source.lstrip().startswith("#")
+    cells = [c.source for c in nb.cells[2:] if c.cell_type == "code"]
+    bound = set()
+    for node in ast.parse(setup.source).body:
+        if isinstance(node, ast.Import | ast.ImportFrom) and getattr(node, "module", "") != "__future__":
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    read_by_set_up = {n.id for n in ast.walk(ast.parse(setup.source)) if isinstance(n, ast.Name)}
+    assert bound - used_names(cells) - read_by_set_up == set()
+
+
+def test_the_set_up_keeps_exactly_the_imports_that_bind_a_name_read():
+    from tests.case_study_notebooks import keep_used, used_names
+
+    cells = ["x = torch.zeros(2)\nfrom math import pi\nprint(pi, F.relu(x))", "%matplotlib inline\ny = Path('.')"]
+    assert used_names(cells) == {"torch", "F", "Path"}  # pi and x bound by a cell, print a builtin
+    imports = ["import torch.distributed as dist", "import torch", "from pathlib import Path, PurePath",
+               "import torch.nn.functional as F", "from math import pi"]
+    assert keep_used(imports, used_names(cells)) == ["import torch", "from pathlib import Path",
+                                                     "import torch.nn.functional as F"]
+
+
 def stored_problems(nb: nbformat.NotebookNode, shown: list, lines_match, block_tolerance) -> list[str]:
     """Where a notebook's stored outputs differ from what its page shows (one line each)."""
     code = [c for c in nb.cells if c.cell_type == "code"]
