@@ -27,10 +27,16 @@ What the conversion does, in order:
 3. jupytext (``md`` format) turns the text into cells: each top-level
    ``python`` fence a code cell, the text between them Markdown cells. The
    ``#>`` lines are dropped from the code: the cell's output shows them.
-4. A first code cell sets up what the page's harness gives every block:
-   imports (those of the modules the page includes, whose sections run in
-   their module's namespace there), the seed, ``CUDA``, and the repository
-   root as working directory (some cells read recordings under ``docs/``).
+4. The notebook opens like its page: one Markdown cell with the title, the
+   first paragraph and "The claim" section (the first paragraph alone on a
+   page without one), a sentence saying what the notebook runs, and a
+   one-line provenance notice. Then a set-up cell gives what the page's
+   harness gives every block, cut to what the cells use: of the imports of
+   the modules the page includes (whose sections run in their module's
+   namespace there) and their helpers, only those binding a name a cell
+   reads before binding it (``ast``); the seed; ``CUDA`` if a cell reads it;
+   and the repository root as working directory (some cells read
+   recordings under ``docs/``).
 5. nbclient executes it in a fresh ``python3`` kernel and stores the outputs.
 
 tests/test_notebooks.py checks that each committed notebook's sources are a
@@ -231,34 +237,121 @@ def module_helpers(page_text: str) -> list[str]:
     return lines
 
 
-def setup_cell(name: str, modules: list[str], helpers: list[str] = ()) -> str:
+_MAGIC = re.compile(r"^\s*[%!]")
+_BUILTINS = frozenset(dir(__import__("builtins")))
+
+
+def _parse(source: str) -> ast.Module:
+    """A cell's code as Python (IPython's ``%`` and ``!`` lines left out)."""
+    return ast.parse("\n".join("" if _MAGIC.match(ln) else ln for ln in source.split("\n")))
+
+
+def _bound(tree: ast.Module) -> set[str]:
+    """The names a cell binds at its top level (imports, definitions, assignments)."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        else:
+            names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    return names
+
+
+def used_names(cells: list[str]) -> set[str]:
+    """The names the cells read before any of them binds it: what the set-up cell must provide."""
+    needed: set[str] = set()
+    bound: set[str] = set()
+    for source in cells:
+        tree = _parse(source)
+        loads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        here = _bound(tree)
+        needed |= loads - bound - here
+        bound |= here
+    return needed - _BUILTINS
+
+
+def keep_used(imports: list[str], needed: set[str]) -> list[str]:
+    """The import lines cut to the names in ``needed``: a line binding none of them goes."""
+    kept = []
+    for line in imports:
+        node = ast.parse(line).body[0]
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            kept.append(line)  # decided by the caller
+            continue
+        aliases = [a for a in node.names if (a.asname or a.name).split(".")[0] in needed]
+        if aliases:
+            node.names = aliases
+            kept.append(ast.unparse(node))
+    return kept
+
+
+def _annotated(cells: list[str]) -> bool:
+    """Whether a cell annotates anything (``from __future__ import annotations`` then matters)."""
+    for source in cells:
+        for n in ast.walk(_parse(source)):
+            if isinstance(n, ast.AnnAssign) or (isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    n.returns or any(a.annotation for a in ast.walk(n.args) if isinstance(a, ast.arg)))):
+                return True
+    return False
+
+
+def setup_cell(modules: list[str], helpers: list[str], cells: list[str]) -> str:
+    """The set-up cell: what the page's harness gives every block, cut to what the cells use.
+
+    On the page, an included section runs in its module's namespace, and every block
+    sees ``CUDA`` and a seeded generator; here one cell imports, of the included
+    modules' imports and helpers, only the names the notebook's cells read, seeds, and
+    makes the repository's root the working directory (some cells read recordings
+    under docs/)."""
+    needed = used_names(cells)
+    body = ["os.chdir(Path(paper2code.__file__).resolve().parents[2])  # the repository's root",
+            "seed_everything(0)"]
+    if "CUDA" in needed:
+        body.append("CUDA = torch.cuda.is_available()  # as the page's harness defines it")
+    needed |= used_names(body)
     header = ["import os", "from pathlib import Path", "import torch", "import paper2code",
               "from paper2code.utils import seed_everything"]
-    imports = [s for s in module_imports(modules) if s not in header]
-    return "\n".join([
-        f"# Generated from docs/case-studies/{name}.md: edit the page, then run",
-        "# `uv run python -m tests.case_study_notebooks` (tests/case_study_notebooks.py).",
-        "# Run it with paper2code installed from a clone of the repository (`uv sync`):",
-        "# some cells read the recordings under docs/.",
-        *[s for s in imports if s.startswith("from __future__")],
-        *([""] if any(s.startswith("from __future__") for s in imports) else []),
-        "import os",
-        "from pathlib import Path",
-        "",
-        "import torch",
-        "",
-        "import paper2code",
-        "from paper2code.utils import seed_everything",
-        "",
-        "# What the included sections import (they run in their module's namespace on the page).",
-        *[s for s in imports if not s.startswith("from __future__")],
-        *(["# ... and what they use from their module that no section on the page defines.",
-           *helpers] if helpers else []),
-        "",
-        "os.chdir(Path(paper2code.__file__).resolve().parents[2])  # the repository's root",
-        "seed_everything(0)",
-        "CUDA = torch.cuda.is_available()  # as the page's harness defines it",
-    ])
+    pool = [s for s in module_imports(modules) if s not in header]
+    future = [s for s in pool if s.startswith("from __future__")]
+    future = future if future and _annotated(cells) else []
+    plain = sorted(keep_used([s for s in pool if s.startswith("import ")] + header[:1] + header[2:4], needed))
+    froms = keep_used(["from pathlib import Path", "from paper2code.utils import seed_everything",
+                       *[s for s in pool if s.startswith("from ") and s not in future], *helpers], needed)
+    merged: dict[str, list[str]] = {}  # one line per module, however many lists named it
+    for line in froms:
+        module, _, names = line.removeprefix("from ").partition(" import ")
+        merged.setdefault(module, [])
+        merged[module] += [n for n in names.split(", ") if n not in merged[module]]
+    froms = [f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(merged.items())]
+    return "\n".join([*future, *([""] if future else []), *plain, *froms, "", *body])
+
+
+def _opening_end(text: str) -> int:
+    """Where the notebook's opening ends in the first Markdown cell's text after the title:
+    after the page's "The claim" section when it has one before its first code, else after
+    its first paragraph."""
+    claim = re.search(r"^#{2,6}\s+The claim\s*$", text, re.M | re.I)
+    if claim:
+        following = re.compile(r"^#{1,6}\s", re.M).search(text, claim.end())
+        return following.start() if following else len(text)
+    paragraph = re.search(r"\n\s*\n", text.strip("\n"))
+    return paragraph.end() + (len(text) - len(text.lstrip("\n"))) if paragraph else len(text)
+
+
+def what_it_runs(name: str, shown: list[list[str] | None], skipped: int) -> str:
+    """The opening's last lines: what the notebook runs, and where it comes from (one line)."""
+    figures = sum(1 for s in shown if s is None)
+    runs = f"**This notebook runs** the page's {len(shown)} code blocks in order, with the outputs the page shows"
+    runs += f" ({figures} draw{'s' if figures == 1 else ''} a figure)" if figures else ""
+    if skipped:
+        runs += (f"; {skipped} block{'s' if skipped > 1 else ''} the page does not run either"
+                 f" {'is' if skipped == 1 else 'are'} kept as text, with the page's reason")
+    source = f"docs/case-studies/{name}.md"
+    return (runs + ".\n\n"
+            f"*Generated from [its page]({SITE_PAGE.format(name=name)}) (`{source}`; edit that, then run"
+            " `uv run python -m tests.case_study_notebooks`); run it in a clone of the repository after `uv sync`.*")
 
 
 def convert(name: str) -> nbformat.NotebookNode:
@@ -266,16 +359,20 @@ def convert(name: str) -> nbformat.NotebookNode:
     import jupytext
 
     page = (DOCS / "case-studies" / f"{name}.md").read_text(encoding="utf-8")
-    text, _, _ = prepare(expand_includes(page), name)
+    text, _, shown = prepare(expand_includes(page), name)
     _, modules, _ = prepare(page, name)
     nb = jupytext.reads(text, fmt="md")
-    title, _, rest = nb.cells[0].source.partition("\n")
-    if not title.startswith("# "):
+    first = nb.cells[0]
+    if first.cell_type != "markdown" or not first.source.startswith("# "):
         raise ValueError(f"{name}.md does not start with its '# ' title")
-    setup = setup_cell(name, modules, module_helpers(page))
-    cells = [nbformat.v4.new_markdown_cell(title), nbformat.v4.new_code_cell(setup)]
-    if rest.strip():
-        cells.append(nbformat.v4.new_markdown_cell(rest.strip("\n")))
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    skipped = text.count("*Not run in this notebook, as on the page:")
+    cut = _opening_end(first.source)
+    opening, rest = first.source[:cut].rstrip("\n"), first.source[cut:].strip("\n")
+    cells = [nbformat.v4.new_markdown_cell(opening + "\n\n" + what_it_runs(name, shown, skipped)),
+             nbformat.v4.new_code_cell(setup_cell(modules, module_helpers(page), code))]
+    if rest:
+        cells.append(nbformat.v4.new_markdown_cell(rest))
     nb.cells = cells + list(nb.cells[1:])
     for number, cell in enumerate(nb.cells):
         cell.metadata, cell.id = {}, f"cell-{number}"  # stable ids: a regeneration changes no line
@@ -308,7 +405,9 @@ def execute(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Run ``nb`` top to bottom in a fresh kernel, storing its outputs."""
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    # timeout: a cell may run for minutes on a shared, loaded machine (the copy-task training
+    # ran past 600 s there); a hung cell still ends the run.
+    NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
     from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     for cell in nb.cells:

@@ -392,6 +392,60 @@ def test_notebook_page_is_a_page_of_this_site(browser, server, built_site, path)
         context.close()
 
 
+# What a phone sees while a notebook page loads: Lighthouse's mobile screen (412 x 823 CSS
+# px at 1.75 device pixels each). The layout shift is the sum of the page's
+# 'layout-shift' entries (the Cumulative Layout Shift of Core Web Vitals, whose "good"
+# is 0.1 at most); the element count is the DOM's (document.getElementsByTagName('*')).
+# Before docs/hooks/jupyter.py and tests/case_study_notebooks.py reshaped them, eight of the
+# nine case-study notebooks shifted by 0.20-0.44 here, and the PPO one held 10,900 elements;
+# now the largest, PPO's (24 code blocks of ~680 lines, 81 formulas), holds about 7,900,
+# fewer than its case study's page.
+LAYOUT_SHIFT_LIMIT = 0.1
+DOM_ELEMENT_LIMIT = 9_000
+LOAD_SHIFTS_JS = """() => new Promise(resolve => {
+  const shifts = [];
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) {  // every one: the test gives no input
+      const moved = (e.sources || []).map(s => s.node && s.node.nodeType === 1
+        ? s.node.tagName.toLowerCase() + (s.node.id ? '#' + s.node.id : '') : '?');
+      shifts.push([e.value, moved.join(', ')]);
+    }
+  }).observe({type: 'layout-shift', buffered: true});
+  // Late shifts (fonts, decoded images, content laid out late) land within a second.
+  document.fonts.ready.then(() => setTimeout(() => resolve({
+    shifts, elements: document.getElementsByTagName('*').length,
+  }), 1000));
+})"""
+
+
+def load_shifts(browser, url: str) -> dict:
+    """The layout shifts and element count of one page load on a phone's screen."""
+    # Not is_mobile: Chromium's touch emulation marks the shifts of a load as following an
+    # input (hadRecentInput), as Lighthouse knows; the screen's size is what matters here.
+    context = browser.new_context(viewport={"width": 412, "height": 823}, device_scale_factor=1.75)
+    # The search worker parses the whole index on every load: no part of the layout.
+    context.route("**/search/search_index.*", lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="load")
+        return page.evaluate(LOAD_SHIFTS_JS)
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
+def test_notebook_page_is_steady_and_light_on_a_phone(browser, server, path):
+    """Nothing on a notebook page moves after the first paint (layout shift at most 0.1, the
+    good limit of Core Web Vitals) and its DOM is what its content needs (fewer than 9,000
+    elements)."""
+    found = load_shifts(browser, server + path)
+    shift = sum(value for value, _ in found["shifts"])
+    print(f"{path}: layout shift {shift:.3f}, {found['elements']} elements")
+    assert shift <= LAYOUT_SHIFT_LIMIT, f"{path}: layout shift {shift:.3f}: {found['shifts'][:5]}"
+    assert found["elements"] < DOM_ELEMENT_LIMIT, f"{path}: {found['elements']} elements"
+
+
 @pytest.mark.browser
 def test_quickstart_notebook_shows_what_it_teaches(browser, server):
     visit = PageVisit(browser, server, "notebooks/quickstart.html")
