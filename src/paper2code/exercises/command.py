@@ -144,7 +144,7 @@ def do_check(name: str | None, path: str | None, show_case: str | None = None, t
 
     import torch
 
-    from paper2code.exercises import engine
+    from paper2code.exercises import engine, recognise
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny tensors: one thread is faster, and the results never depend on it
@@ -155,7 +155,7 @@ def do_check(name: str | None, path: str | None, show_case: str | None = None, t
         with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):
             warnings.simplefilter("ignore")
             impl = load(Path(path), entry.symbol)  # the reader's print() goes through, as it would
-            verdict = engine.check(spec, impl)
+            verdict = recognise.check(spec, impl)
     except engine.NotImplementedYet:
         print(f"{entry.name}: not implemented yet: {path} still raises NotImplementedError; "
               f"write {entry.symbol}, then run this check again")

@@ -314,28 +314,3 @@ def _run_checks(spec: Spec, impl: Any, cases: list[Case], verdict: Verdict) -> s
             return "invariant " + description
         verdict.passed.append(description)
     return None
-
-
-def check(spec: Spec, impl: Any) -> Verdict:
-    """Run every check on ``impl``; stop at the first failure and look it up in the catalogue.
-
-    An error in the reader's code (an exception, the time limit) ends the checks
-    with ``verdict.error`` set; the checks that passed before it stay in ``verdict.passed``.
-    """
-    from paper2code.exercises.recognise import recognise
-
-    cases = spec.cases()
-    verdict = Verdict(passed=[])
-    try:
-        first = _run_checks(spec, impl, cases, verdict)
-    except ReaderError as e:
-        verdict.error = str(e)
-        return verdict
-    except NotImplementedYet:
-        if not verdict.passed:
-            raise
-        verdict.unfinished = True  # a part still raises NotImplementedError: the passed lines stay
-        return verdict
-    if verdict.failure is not None and not any("float32 arithmetic" in h for h in verdict.hints):
-        verdict.bug = recognise(spec, impl, cases, first)
-    return verdict

@@ -1,4 +1,4 @@
-"""Naming the bug: run every catalogued bug on the same inputs and find the one that equals the reader's results.
+"""Naming the bug: `check` runs every check, then finds the catalogued bug whose results equal the reader's.
 
 A bug is named only when its result equals the reader's on the observation
 (case, gradient or invariant) where the check failed, so that the name explains
@@ -19,7 +19,18 @@ from torch import Tensor
 
 from paper2code.exercises import sandbox
 from paper2code.exercises.compare import same
-from paper2code.exercises.engine import Bug, Case, Spec, _gradients, expected, run_impl
+from paper2code.exercises.engine import (
+    Bug,
+    Case,
+    NotImplementedYet,
+    ReaderError,
+    Spec,
+    Verdict,
+    _gradients,
+    _run_checks,
+    expected,
+    run_impl,
+)
 
 _OURS: dict[tuple[str, int], dict] = {}  # observations of the reference and of the bugs: fixed
 
@@ -75,3 +86,26 @@ def recognise(spec: Spec, impl: Any, cases: list[Case], first: str | None = None
         else:
             at_first.append(bug)
     return (explains or at_first or [None])[0]
+
+
+def check(spec: Spec, impl: Any) -> Verdict:
+    """Run every check on ``impl``; stop at the first failure and look it up in the catalogue.
+
+    An error in the reader's code (an exception, the time limit) ends the checks
+    with ``verdict.error`` set; the checks that passed before it stay in ``verdict.passed``.
+    """
+    cases = spec.cases()
+    verdict = Verdict(passed=[])
+    try:
+        first = _run_checks(spec, impl, cases, verdict)
+    except ReaderError as e:
+        verdict.error = str(e)
+        return verdict
+    except NotImplementedYet:
+        if not verdict.passed:
+            raise
+        verdict.unfinished = True  # a part still raises NotImplementedError: the passed lines stay
+        return verdict
+    if verdict.failure is not None and not any("float32 arithmetic" in h for h in verdict.hints):
+        verdict.bug = recognise(spec, impl, cases, first)
+    return verdict
