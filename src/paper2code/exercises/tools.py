@@ -179,6 +179,8 @@ def _paired_cases() -> list[Case]:
         Case("three seeds, b better", ([10.0, 12.0, 11.0], [10.5, 12.9, 11.2])),
         Case("90% level, six seeds", ([1.0, 2.0, 3.0, 4.0, 5.0, 6.5], [0.5, 1.9, 2.4, 3.9, 4.2, 6.0], 0.9)),
         Case("two seeds", ([3.0, 4.0], [2.0, 3.5])),
+        Case("seeds whose arms rank differently (pair by seed, not by rank)",
+             ([3.0, 1.0, 2.0, 5.0], [1.5, 2.5, 0.5, 4.0])),
     ]
 
 
@@ -255,6 +257,7 @@ def _score_cases() -> list[Case]:
             {"a": "verified", "b": "verified", "c": "failed"})),
         Case("one leaf under the root", ({"id": "root", "weight": 1, "sub_tasks": [_leaf("only", 5)]},
                                          {"only": "not run"})),
+        Case("a root of weight 2 (the root's own weight does not matter)", ({**deep, "weight": 2}, every_state)),
         Case("deviation and out of scope score 0", ({"id": "root", "weight": 1, "sub_tasks": [
             _leaf("a", 1), _leaf("b", 1), _leaf("c", 2)]}, {"a": "deviation", "b": "out of scope",
                                                               "c": "verified"})),

@@ -1,0 +1,35 @@
+"""CORRECT: Recursion with numpy: weights vector dot child scores, divided by the weight sum."""
+r"""Exercise `rubric_score`: PaperBench's score of a rubric tree (Starace et al., 2025).
+
+A node is a dict: {"id": str, "weight": number, "sub_tasks": [child nodes]}; a
+leaf has no "sub_tasks" (or an empty list). states maps each leaf's id to its
+state: "verified", "within tolerance", "consistent" (these score 1) or any other
+("deviation", "out of scope", "failed", "not run": these score 0).
+A parent's score is the weighted mean of its children's scores,
+    sum_c w_c * score(c) / sum_c w_c,
+and a parent whose children's weights sum to 0 scores 0. The root's own weight
+does not matter. Return the root's score as a float in [0, 1].
+
+What the checks hold you to: nested groups (the weights apply level by level, not
+to the leaves directly); weights that are not 1; a group of zero weight; root and
+states are not modified.
+
+Check it with: paper2code exercise check rubric_score THIS_FILE
+"""
+
+
+import numpy as np
+
+
+PASSING = {"verified", "within tolerance", "consistent"}
+
+
+def rubric_score(root, states):
+    kids = root.get("sub_tasks") or []
+    if len(kids) == 0:
+        return float(states.get(root["id"]) in PASSING)
+    w = np.array([c.get("weight", 1) for c in kids], dtype=float)
+    if w.sum() == 0:
+        return 0.0
+    s = np.array([rubric_score(c, states) for c in kids], dtype=float)
+    return float(w @ s / w.sum())

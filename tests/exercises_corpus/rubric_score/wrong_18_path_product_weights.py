@@ -1,0 +1,38 @@
+"""MISTAKE: Multiplies weights along each root-to-leaf path and takes one weighted mean over all leaves, instead of normalising level by level."""
+r"""Exercise `rubric_score`: PaperBench's score of a rubric tree (Starace et al., 2025).
+
+A node is a dict: {"id": str, "weight": number, "sub_tasks": [child nodes]}; a
+leaf has no "sub_tasks" (or an empty list). states maps each leaf's id to its
+state: "verified", "within tolerance", "consistent" (these score 1) or any other
+("deviation", "out of scope", "failed", "not run": these score 0).
+A parent's score is the weighted mean of its children's scores,
+    sum_c w_c * score(c) / sum_c w_c,
+and a parent whose children's weights sum to 0 scores 0. The root's own weight
+does not matter. Return the root's score as a float in [0, 1].
+
+What the checks hold you to: nested groups (the weights apply level by level, not
+to the leaves directly); weights that are not 1; a group of zero weight; root and
+states are not modified.
+
+Check it with: paper2code exercise check rubric_score THIS_FILE
+"""
+
+
+PASSING = {"verified", "within tolerance", "consistent"}
+
+
+def rubric_score(root, states):
+    num = 0.0
+    den = 0.0
+    stack = [(c, c["weight"]) for c in (root.get("sub_tasks") or [])]
+    if not stack:
+        return 1.0 if states.get(root["id"]) in PASSING else 0.0
+    while stack:
+        node, w = stack.pop()
+        kids = node.get("sub_tasks") or []
+        if kids:
+            stack.extend((c, w * c["weight"]) for c in kids)
+        else:
+            den += w
+            num += w * (1.0 if states.get(node["id"]) in PASSING else 0.0)
+    return num / den if den else 0.0
