@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, replace
 
 import pytest
@@ -13,6 +14,7 @@ from paper2code.case_studies.ddpm_toy import (
     REGISTERED_SEEDS,
     SEEDS,
     ToyConfig,
+    data_vs_data,
     gaussian_baseline,
     mmd2,
     mode_stats,
@@ -75,19 +77,19 @@ METRICS = {"claim-sigma-choices": "in-mode share", "claim-sigma-choices-mmd": "M
 
 @pytest.fixture(scope="module")
 def registered():
-    if not ddpm_toy.REGISTERED.exists():  # registered before the runs; recorded in the next commit
-        pytest.skip("docs/data/ddpm_registered.json not recorded yet")
     return load("ddpm_registered")
 
 
 @pytest.mark.paper("claim-sigma-choices", "claim-sigma-choices-mmd")
 def test_registered_equivalence_of_the_two_variances_on_new_seeds(registered, paper_result):
     assert registered["config"] == asdict(CFG)
+    assert registered["command"] == "uv run python -m paper2code.case_studies.ddpm_toy --registered"
+    assert sum(run["cpu_seconds"] for run in registered["runs"].values()) <= 15 * 60
     assert sorted(registered["runs"], key=int) == [str(s) for s in REGISTERED_SEEDS]
     for leaf_id, metric in METRICS.items():
         assert RUBRIC.leaf(leaf_id).criterion["seeds"] == list(REGISTERED_SEEDS)
         beta, tilde = (per_seed(registered["runs"], name, metric) for name in SAMPLERS)
-        paper_result(leaf_id, beta, baseline=tilde, must_match=False)
+        paper_result(leaf_id, beta, baseline=tilde)  # fails unless "equivalent"
 
 
 @pytest.mark.parametrize("leaf_id", sorted(METRICS))
@@ -97,6 +99,16 @@ def test_the_registered_margin_rejects_a_planted_variance(registered, leaf_id):
     broken, tilde = (list(per_seed(registered["runs"], name, METRICS[leaf_id]).values())
                      for name in (BROKEN, SAMPLERS[1]))
     assert equivalence(broken, tilde, margin=margin).verdict == "not shown equivalent"
+
+
+def test_the_in_mode_margin_is_the_gap_between_two_draws_of_the_data():
+    # The registered margin (data_vs_data, 200 pairs of draws) against the closed form:
+    # each draw's in-mode share has variance p(1 - p)/n, p = 1 - e^-4.5 within 3 std in 2-D.
+    p = 1 - math.exp(-4.5)
+    closed = 1.96 * math.sqrt(2 * p * (1 - p) / CFG.n_eval)  # 0.00653
+    assert RUBRIC.leaf("claim-sigma-choices").criterion["margin"] == pytest.approx(closed, abs=5e-4)
+    small = data_vs_data(replace(CFG, n_eval=200), reps=20)
+    assert set(small) == set(METRICS.values()) and all(v > 0 for v in small.values())
 
 
 def test_a_variance_that_is_never_used_is_refused(monkeypatch):
