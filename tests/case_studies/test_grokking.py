@@ -112,7 +112,7 @@ def test_weight_decay_that_never_reaches_the_optimiser_is_caught(monkeypatch):
     # Planted: AdamW built without the configured weight decay (its default, 0.01, for both
     # arms). The registered comparison over the rubric's seeds then sees two identical arms,
     # and its verdict is not the paper's "higher"; the real code gives different runs. (At
-    # 20 steps the final training loss stands in for the validation accuracy, which ties.)
+    # 4 steps the final training loss stands in for the validation accuracy, which ties.)
     import torch
 
     from paper2code.case_studies.grokking import RUBRIC
@@ -120,7 +120,7 @@ def test_weight_decay_that_never_reaches_the_optimiser_is_caught(monkeypatch):
     from paper2code.scoring.scorecard import judge
 
     leaf = load_rubric(RUBRIC).leaf("claim-weight-decay")
-    tiny = GrokConfig(p=11, d_model=32, n_layers=1, steps=20, eval_every=10)
+    tiny = GrokConfig(p=11, d_model=16, n_layers=1, steps=4, eval_every=4)
 
     def arms() -> tuple[list[float], list[float]]:
         return tuple([train_grokking(replace(tiny, weight_decay=wd, seed=s))["train_loss"][-1]

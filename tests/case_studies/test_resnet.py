@@ -176,8 +176,8 @@ def test_a_residual_net_without_its_shortcuts_is_caught(monkeypatch):
     monkeypatch.setattr(resnet_study, "cifar_resnet",
                         lambda n, width=16, **kw: real(n, width, **{**kw, "residual": False}))
     leaf = load_rubric(RUBRIC).leaf("claim-residual-beats-plain")
-    cfg = DegradationConfig(steps=2, eval_every=1)
-    n = cfg.depths[1]
+    cfg = DegradationConfig(width=2, steps=2, eval_every=1)  # small: the bug is in the model builder
+    n = cfg.depths[0]
     plain, res = ([train_one(cfg, n, residual, seed, stop=1)["train_error"][-1]
                    for seed in leaf.criterion["seeds"]] for residual in (False, True))
     assert plain == res
