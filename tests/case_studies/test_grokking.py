@@ -106,3 +106,31 @@ def test_a_prefix_of_a_registered_seed_is_reproduced():
     assert abs(fresh["train_acc"][0] - recorded["train_acc"][0]) <= 0.01
     assert abs(fresh["val_acc"][0] - recorded["val_acc"][0]) <= 0.01
     assert abs(fresh["train_loss"][0] - recorded["train_loss"][0]) <= 0.01 * recorded["train_loss"][0]
+
+
+def test_weight_decay_that_never_reaches_the_optimiser_is_caught(monkeypatch):
+    # Planted: AdamW built without the configured weight decay (its default, 0.01, for both
+    # arms). The registered comparison over the rubric's seeds then sees two identical arms,
+    # and its verdict is not the paper's "higher"; the real code gives different runs. (At
+    # 4 steps the final training loss stands in for the validation accuracy, which ties.)
+    import torch
+
+    from paper2code.case_studies.grokking import RUBRIC
+    from paper2code.scoring.rubric import load_rubric
+    from paper2code.scoring.scorecard import judge
+
+    leaf = load_rubric(RUBRIC).leaf("claim-weight-decay")
+    tiny = GrokConfig(p=11, d_model=16, n_layers=1, steps=4, eval_every=4)
+
+    def arms() -> tuple[list[float], list[float]]:
+        return tuple([train_grokking(replace(tiny, weight_decay=wd, seed=s))["train_loss"][-1]
+                      for s in leaf.criterion["seeds"]] for wd in (1.0, 0.1))
+
+    strong, weak = arms()
+    assert strong != weak  # the configured decay reaches the optimiser
+    real = torch.optim.AdamW
+    monkeypatch.setattr(torch.optim, "AdamW",
+                        lambda params, weight_decay=0.01, **kw: real(params, **kw))
+    strong, weak = arms()
+    assert strong == weak
+    assert judge(leaf, strong, weak).verdict != leaf.criterion["expect"]

@@ -22,6 +22,7 @@ no EMA of the weights, 8,000 steps with a cosine decay of the learning rate.
     uv run python -m paper2code.case_studies.ddpm_toy --full      # minutes
     uv run python -m paper2code.case_studies.ddpm_toy --extend    # only the missing seeds
     uv run python -m paper2code.case_studies.ddpm_toy --dry-run   # seconds
+    uv run python -m paper2code.case_studies.ddpm_toy --registered  # seeds 10-19, resumable
 """
 
 from __future__ import annotations
@@ -37,16 +38,19 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from paper2code.case_studies.ddpm import EpsMLP, l_simple, linear_schedule, sample
+from paper2code.case_studies.ddpm import EpsMLP, Schedule, l_simple, linear_schedule, sample
 
 __all__ = [
-    "SEEDS", "ToyConfig", "gaussian_baseline", "mmd2", "mode_stats", "ring_data", "run_seed",
+    "BROKEN", "REGISTERED_SEEDS", "SEEDS", "data_vs_data", "planted_variance", "ToyConfig", "gaussian_baseline", "mmd2", "mode_stats", "ring_data", "run_seed",
     "train", "verdict",
 ]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "ddpm.json"
 COMMAND = "uv run python -m paper2code.case_studies.ddpm_toy --full"
-SEEDS = (0, 1, 2, 3, 4)  # 5: the pre-registered equivalence of the two variances
+SEEDS = (0, 1, 2, 3, 4)  # the first registration (margin 0.05), seen: exploratory now
+REGISTERED = RECORD.with_name("ddpm_registered.json")
+REGISTERED_SEEDS = tuple(range(10, 20))  # never run before the registration of 2026-12-07
+BROKEN = "σ²=4β (planted)"  # a deliberately wrong variance: the margin must reject it
 
 
 # --8<-- [start:config]
@@ -160,8 +164,19 @@ def evaluate(cfg: ToyConfig, x: Tensor, data: Tensor) -> dict:
     return {"mmd2": mmd, **mode_stats(cfg, x)}
 
 
-def run_seed(cfg: ToyConfig, keep: int = 0) -> dict:
-    """Train, sample with both variances, measure against baselines."""
+def planted_variance(sched: Schedule) -> Schedule:
+    """The schedule with β̃_t replaced by 4β_t: sampled as "beta_tilde", σ_t² = 4β_t."""
+    return replace(sched, beta_tilde=4 * sched.beta)
+
+
+def run_seed(cfg: ToyConfig, keep: int = 0, registered: bool = False) -> dict:
+    """Train, sample with both variances, measure against baselines.
+
+    ``registered``: the comparison registered on 2026-12-07: every sampler arm
+    starts from the same noise (common random numbers, so a paired difference is
+    the variance's alone, and a variance that is never used gives identical samples,
+    refused here), plus the planted arm σ² = 4β; no untrained baseline.
+    """
     start = time.perf_counter()
     model, losses = train(cfg)
     sched = linear_schedule(cfg.T)
@@ -170,12 +185,22 @@ def run_seed(cfg: ToyConfig, keep: int = 0) -> dict:
     samples = {
         "data (second draw)": ring_data(cfg, cfg.n_eval, gen),
         "Gaussian fit": gaussian_baseline(data, cfg.n_eval, gen),
-        "σ²=β": sample(model, sched, cfg.n_eval, gen, "beta"),
-        "σ²=β̃": sample(model, sched, cfg.n_eval, gen, "beta_tilde"),
     }
-    torch.manual_seed(cfg.seed + 1)  # the untrained network: a baseline
-    untrained = EpsMLP(dim=2, hidden=cfg.hidden)
-    samples["untrained"] = sample(untrained, sched, cfg.n_eval, gen, "beta")
+    if registered:
+        def noise() -> torch.Generator:  # the same stream for each arm
+            return torch.Generator().manual_seed(30_000 + cfg.seed)
+        samples["σ²=β"] = sample(model, sched, cfg.n_eval, noise(), "beta")
+        samples["σ²=β̃"] = sample(model, sched, cfg.n_eval, noise(), "beta_tilde")
+        if torch.equal(samples["σ²=β"], samples["σ²=β̃"]):
+            raise RuntimeError("ddpm_toy: σ²=β and σ²=β̃ gave identical samples from the same noise: "
+                               "one variance is not used")
+        samples[BROKEN] = sample(model, planted_variance(sched), cfg.n_eval, noise(), "beta_tilde")
+    else:
+        samples["σ²=β"] = sample(model, sched, cfg.n_eval, gen, "beta")
+        samples["σ²=β̃"] = sample(model, sched, cfg.n_eval, gen, "beta_tilde")
+        torch.manual_seed(cfg.seed + 1)  # the untrained network: a baseline
+        untrained = EpsMLP(dim=2, hidden=cfg.hidden)
+        samples["untrained"] = sample(untrained, sched, cfg.n_eval, gen, "beta")
     metrics = {name: evaluate(cfg, x, data) for name, x in samples.items()}
     out = {"losses": losses, "metrics": metrics}
     if keep:  # a few points of each, for the figure
@@ -210,6 +235,28 @@ def per_seed(runs: dict, sampler: str, metric: str) -> dict[int, float]:
 # --8<-- [end:compare]
 
 
+# --8<-- [start:margin]
+def data_vs_data(cfg: ToyConfig, reps: int = 200, seed: int = 50_000) -> dict[str, float]:
+    """The registered margins: how much two fresh draws of the *real data* differ.
+
+    Each repetition draws a reference set and two more sets of ``cfg.n_eval`` points,
+    and measures both as an arm is measured (in-mode share; MMD² to the reference as a
+    share of a fitted Gaussian's); the margin of each metric is the 95th percentile of
+    |draw A − draw B|: two samplers closer than that are as alike as the data is to itself.
+    """
+    gaps: dict[str, list[float]] = {"in-mode share": [], "MMD² / Gaussian's": []}
+    for i in range(reps):
+        gen = torch.Generator().manual_seed(seed + i)
+        data = ring_data(cfg, cfg.n_eval, gen)
+        a, b = ring_data(cfg, cfg.n_eval, gen), ring_data(cfg, cfg.n_eval, gen)
+        gauss = mmd2(gaussian_baseline(data, cfg.n_eval, gen), data, cfg.bandwidth)
+        gaps["in-mode share"].append(abs(mode_stats(cfg, a)["in_mode"] - mode_stats(cfg, b)["in_mode"]))
+        gaps["MMD² / Gaussian's"].append(
+            abs(mmd2(a, data, cfg.bandwidth) - mmd2(b, data, cfg.bandwidth)) / gauss)
+    return {k: sorted(v)[math.ceil(0.95 * reps) - 1] for k, v in gaps.items()}
+# --8<-- [end:margin]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="DDPM on a 2-D ring of Gaussians.")
     group = parser.add_mutually_exclusive_group(required=True)
@@ -217,8 +264,17 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--dry-run", action="store_true", help="a tiny run, seconds")
     group.add_argument("--extend", action="store_true",
                        help="run only the seeds the recording lacks (same configuration)")
+    group.add_argument("--registered", action="store_true",
+                       help=f"the registered seeds {REGISTERED_SEEDS[0]}-{REGISTERED_SEEDS[-1]} into "
+                            f"{REGISTERED.name}, each recorded as it ends (resumable)")
+    group.add_argument("--margin", action="store_true", help="print the data-vs-data margins")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # small matrices: threads only contend on a busy machine
+    if args.margin:
+        print(json.dumps(data_vs_data(ToyConfig()), ensure_ascii=False))
+        return 0
+    if args.registered:
+        return _registered()
     if args.dry_run:
         tiny = ToyConfig(T=100, hidden=32, steps=100, batch_size=128, n_eval=200)
         result = run_seed(tiny)
@@ -249,6 +305,25 @@ def main(argv: list[str] | None = None) -> int:
                               "cpu_seconds": round(time.process_time() - cpu_start, 1)}
     RECORD.write_text(json.dumps(record, ensure_ascii=False) + "\n")
     print(f"recorded to {RECORD} in {record['wall_seconds']} s")
+    return 0
+
+
+def _registered() -> int:
+    cfg = ToyConfig()
+    record = {"command": "uv run python -m paper2code.case_studies.ddpm_toy --registered",
+              "torch": torch.__version__, "config": asdict(cfg), "runs": {}}
+    if REGISTERED.exists():
+        record = json.loads(REGISTERED.read_text())
+        if record["config"] != asdict(cfg):
+            print(f"ddpm_toy: {REGISTERED.name} has another configuration", file=sys.stderr)
+            return 2
+    for seed in (s for s in REGISTERED_SEEDS if str(s) not in record["runs"]):
+        cpu = time.process_time()
+        run = run_seed(replace(cfg, seed=seed), registered=True)
+        run["cpu_seconds"] = round(time.process_time() - cpu, 1)
+        record["runs"][str(seed)] = run
+        REGISTERED.write_text(json.dumps(record, ensure_ascii=False) + "\n")
+        print(f"seed {seed}: {json.dumps(run['metrics'], ensure_ascii=False)}", flush=True)
     return 0
 
 

@@ -38,11 +38,15 @@ from paper2code.case_studies.cartpole import solved_at
 from paper2code.case_studies.ppo import PPOConfig, train_ppo
 from paper2code.case_studies.reinforce import PGConfig, train_pg
 
-__all__ = ["ARMS", "COMMAND", "LAST", "RECORD", "main", "run_config", "stability", "steps_to_solve"]
+__all__ = ["ARMS", "COMMAND", "CONFIRMATORY", "LAST", "RECORD", "main", "penalty_active", "run_config",
+           "stability", "steps_to_solve"]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "ppo_cartpole.json"
 COMMAND = "uv run python -m paper2code.case_studies.ppo_experiment --full"
 LAST = 5  # evaluations averaged by the stability metric
+# The clipped arm's seeds 0-2 were recorded on 2026-11-30, before the criteria (2026-12-05):
+# the confirmatory verdicts use the seeds no arm had run before.
+CONFIRMATORY = (3, 4, 5, 6, 7)
 
 # --8<-- [start:arms]
 ARMS = {  # name: the configuration of seed 0; only the seed changes
@@ -73,6 +77,19 @@ def steps_to_solve(run: dict) -> int:
         budget = run["episodes"][-1][0]
     return solved_at(run) or budget + cfg["eval_every"]
 # --8<-- [end:arms]
+
+
+# --8<-- [start:guard]
+def penalty_active(run: dict) -> bool:
+    """A KL arm whose penalty worked: β rose at least once (d > 1.5 d_targ after an update).
+
+    d measured *before* the update epochs is KL(π_old, π_old) = 0, so β only halves:
+    after 49 iterations β = 2^-49, and the arm is the unclipped objective, the no-clip
+    arm, against which the clip wins. Such an arm would "reproduce" Table 1's clip > KL.
+    """
+    beta = [run["config"]["kl_beta"], *run["beta"]]
+    return any(after > before for before, after in zip(beta[:-1], beta[1:], strict=True))
+# --8<-- [end:guard]
 
 
 def _full_run(job: tuple[str, int]) -> dict:
