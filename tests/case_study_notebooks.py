@@ -280,7 +280,8 @@ def keep_used(imports: list[str], needed: set[str]) -> list[str]:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
             kept.append(line)  # decided by the caller
             continue
-        aliases = [a for a in node.names if (a.asname or a.name).split(".")[0] in needed]
+        # A star import binds names no one can list here: kept.
+        aliases = [a for a in node.names if a.name == "*" or (a.asname or a.name).split(".")[0] in needed]
         if aliases:
             node.names = aliases
             kept.append(ast.unparse(node))

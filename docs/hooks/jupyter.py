@@ -45,7 +45,7 @@ only, each at the smallest depth found:
   (``NAME-figure-N.png``), loaded lazily: inline, its base64 was two thirds of
   the PPO notebook page's gzipped bytes, all downloaded before the first
   paint, for a figure far below the first screen. The first code cell is marked
-  ``p2c-first-block``: site.css lays out code blocks only near the screen
+  ``p2c-first-block`` (``_STYLE``): site.css lays out code blocks only near the screen
   (``content-visibility: auto``, a 12rem placeholder until then), and a
   first code cell on a phone's first screen grew from the placeholder to
   its height after the first paint, moving everything below it. That was
@@ -56,11 +56,11 @@ only, each at the smallest depth found:
   code cell is on it (the quickstart's: 0.012 without it).
 * **The site's styles, not JupyterLab's.** The template inlines JupyterLab's
   whole stylesheet (575 KB, ~90 KB gzipped: most of a notebook page) and
-  nbconvert's pygments colours in every page. They go; a few rules in
-  ``docs/assets/site.css`` frame each cell's output as the site frames a
-  printed output, keep figures and long printed lines within the column,
-  and show a heading's ``¶`` link on hover only, as Material does (the
-  prompts they hid are gone). With JupyterLab's styles, the pages with
+  nbconvert's pygments colours in every page. They go; a few rules
+  (``_STYLE``, in the page: no other page needs them) frame each cell's
+  output as the site frames a printed output, keep figures and long printed
+  lines within the column, and show a heading's ``¶`` link on hover only,
+  as Material does. With JupyterLab's styles, the pages with
   figures weighed 530-620 KB transferred (gzip, measured by
   tests/test_site.py), over the 500 KB limit.
 * **Generated notebooks are left out of search:** each repeats its case
@@ -117,6 +117,24 @@ _INLINE = re.compile(r"(?<![\\$])\$(?!\s)([^$]+?)(?<![\s\\])\$(?!\d)")
 _PROTECTED = re.compile(r"(<(code|pre|style|script)\b.*?</\2>)", re.S)
 
 
+# The notebook pages' few rules, in the page (only these pages need them: in site.css every
+# other page would download them too). The output framed as the site frames a printed
+# output, figures and long printed lines kept in the column, a heading's link shown on
+# hover only (as Material does), and the first code cell laid out with the page (see
+# notebook_html).
+_STYLE = (
+    "<style>"
+    ".jupyter-wrapper .jp-OutputArea{margin:-0.6em 0 1em;padding-left:0.6rem;"
+    "border-left:0.2rem solid var(--md-code-bg-color)}"
+    '.jupyter-wrapper .jp-OutputArea::before{content:"Out";display:block;font-size:0.64rem;'
+    "color:var(--md-default-fg-color--light);padding-top:0.4em}"
+    ".jupyter-wrapper .jp-OutputArea-output pre{margin:0.4em 0;overflow-x:auto;font-size:0.85em}"
+    ".jupyter-wrapper .jp-OutputArea-output img{max-width:100%;height:auto}"
+    ".jupyter-wrapper .anchor-link{visibility:hidden;margin-left:0.3em;text-decoration:none}"
+    ".jupyter-wrapper :is(h1,h2,h3,h4,h5,h6):hover .anchor-link{visibility:visible}"
+    ".md-typeset div.highlight.p2c-first-block{content-visibility:visible}"
+    "</style>\n"
+)
 # What is left of JupyterLab's markup, cell by cell: a wrapper that only
 # JupyterLab's own stylesheet (gone) or its editor would use is unwrapped, the
 # hidden prompts and collapsers are dropped with their content.
@@ -282,7 +300,7 @@ def notebook_html(content: str) -> str:
     # The first code cell may be on a phone's first screen: laid out at once, not from
     # content-visibility's 12rem placeholder (site.css), which would move what follows.
     content = _FIRST_BLOCK.sub(lambda m: m[0] + " p2c-first-block", content, count=1)
-    return _math(_flatten(content))
+    return _STYLE + _math(_flatten(content))
 
 
 # --- MkDocs events ---------------------------------------------------------------
