@@ -67,8 +67,9 @@ def test_every_stage_trains_like_one_process(world, paper_result):
                                        msg=lambda m, n=name, r=rank: f"{n}, rank {r}: {m}")
             assert result[name]["equivalence"]["close"]
     if world == max(WORLDS):
-        paper_result("res-equiv-single", max(abs(r[n]["equivalence"]["max_abs_diff"])
-                                             for r in ours(world) for n in STAGES.values()))
+        diffs = torch.tensor([r[n]["equivalence"]["max_abs_diff"] for r in ours(world)
+                              for n in STAGES.values()])
+        paper_result("res-equiv-single", diffs.max().item())  # torch's max keeps a NaN
 
 
 @pytest.mark.paper("res-memory-held", "eq-memory", "stage-pos", "stage-pg", "stage-pp",
@@ -114,7 +115,9 @@ def test_communication_ratio_to_ddp(paper_result):
     sent = {name: ours(4)[0][name]["sent_per_step"] for name in STAGES.values()}
     assert sent["P_os+g"] / sent["DDP"] == 1.0
     paper_result("res-comm-pos-g", sent["P_os+g"] / sent["DDP"])
-    paper_result("res-comm-pos-g-p", sent["P_os+g+p"] / sent["DDP"])
+    # a reported deviation (the rubric says why): the first unit is not gathered again
+    assert sent["P_os+g+p"] / sent["DDP"] == (3 * 56 - 32) / (2 * 56)  # 4 ranks: units of 32, 24
+    paper_result("res-comm-pos-g-p", sent["P_os+g+p"] / sent["DDP"], must_match=False)
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +149,12 @@ def test_engines_train_like_one_process_and_send_what_they_call(engines, paper_r
             fsdp = 8 * sum(-(-rows // world) * world * cols for rows, cols in shapes)
             assert sent["fully_shard"] == 3 * fsdp
             assert sent["fully_shard, reshard_after_forward=False"] == 2 * fsdp
-    paper_result("res-equiv-zero1", 0.0)
-    paper_result("res-equiv-fsdp2", 0.0)
+    def worst(prefix):  # the largest difference from one process, NaN kept
+        return torch.tensor([r[n]["equivalence"]["max_abs_diff"] for ranks in engines.values()
+                             for r in ranks for n in r if n.startswith(prefix)]).max().item()
+
+    paper_result("res-equiv-zero1", worst("ZeroRedundancyOptimizer"))
+    paper_result("res-equiv-fsdp2", worst("fully_shard"))
 
 
 @pytest.mark.paper("res-checkpoint")
@@ -160,15 +167,17 @@ def test_sharded_optimizer_state_reloads_on_1_to_4_ranks(tmp_path, paper_result)
         assert all("error" in r for r in naive), naive  # the pitfall: rank files of another world
         restored = {w: spawn(functools.partial(resume, folder=str(folder), stage=stage), w)
                     for w in (1, 2, 3, 4)}
-        first = restored[2][0]
+        first, diffs = restored[2][0], []
         for world, ranks in restored.items():
             for result in ranks:
                 assert result["step"] == 2
                 for kind in ("master", "exp_avg", "exp_avg_sq"):  # the same state, to the bit
+                    diff = (torch.tensor(result[kind]) - torch.tensor(first[kind])).abs()
+                    diffs.append(diff.max())
                     assert torch.equal(torch.tensor(result[kind]), torch.tensor(first[kind])), \
                         (stage, world, kind)
                 assert result["equivalence"]["close"], (stage, world, result["equivalence"])
-    paper_result("res-checkpoint", 0.0)
+    paper_result("res-checkpoint", torch.stack(diffs).max().item())
 
 
 def _free_port() -> int:
