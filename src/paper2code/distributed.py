@@ -77,11 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if args.global_batch < 1 or args.global_batch % world_size:  # equal shards, or no equivalence
+        print(f"error: --global-batch {args.global_batch} is not a positive multiple of "
+              f"{world_size} ranks", file=sys.stderr)
+        return 2
     if world_size > 1:
         dist.init_process_group("gloo")  # reads MASTER_ADDR, MASTER_PORT, RANK from torchrun
     rank = dist.get_rank() if world_size > 1 else 0
-    if args.global_batch % world_size:
-        raise SystemExit(f"--global-batch {args.global_batch} is not divisible by {world_size} ranks")
     try:
         state = train(rank, world_size, args.steps, args.global_batch)
         args.out.mkdir(parents=True, exist_ok=True)

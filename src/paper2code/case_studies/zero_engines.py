@@ -1,11 +1,10 @@
-"""The ZeRO case study against PyTorch's engines, and the checkpoint pitfall.
+"""The ZeRO case study against PyTorch's engines: weights and bytes per step.
 
 The same quick training run (`paper2code.case_studies.zero`) through
-``torch.distributed.optim.ZeroRedundancyOptimizer`` (stage 1) and FSDP2's
-``fully_shard`` (stage 3, and ``reshard_after_forward=False``, the closest
-to stage 2), each compared with ours and with single-process training; then
-a sharded checkpoint written with ``torch.distributed.checkpoint`` (DCP) on
-2 ranks and read on 4 and on 1.
+``torch.distributed.optim.ZeroRedundancyOptimizer`` under DDP (stage 1 as
+PyTorch ships it) and FSDP2's ``fully_shard`` (``reshard_after_forward`` True
+and False), each compared with single-process training, their collectives
+counted at the same boundary as ours (`zero_parts.count_collectives`).
 
     uv run python -m paper2code.case_studies.zero_engines   # rewrites docs/data/zero.json
 """
@@ -16,30 +15,29 @@ import functools
 import json
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
-import torch.distributed.checkpoint as dcp
 from torch import nn
 
 from paper2code.case_studies.zero import (
-    Comm,
-    ZeroDP,
+    BATCH,
     batch,
+    equivalence,
     local,
     quick_model,
     reference_weights,
     run_rank,
     spawn,
 )
+from paper2code.case_studies.zero_parts import count_collectives, sent
 
-__all__ = ["RECORD", "engine_weights", "load_single", "measure", "naive_reload", "record",
-           "rings_against_gloo"]
+__all__ = ["ENGINES", "RECORD", "engine_run", "measure", "record"]
 
 RECORD = Path(__file__).resolve().parents[3] / "docs" / "data" / "zero.json"
 LR, STEPS = 1e-2, 3
+ENGINES = ("DDP", "ZeroRedundancyOptimizer", "fully_shard", "fully_shard, reshard_after_forward=False")
 
 
 def _flat(model: nn.Module) -> torch.Tensor:
@@ -48,140 +46,89 @@ def _flat(model: nn.Module) -> torch.Tensor:
     return torch.cat(parts)
 
 
+# --8<-- [start:engines]
 def _train(model: nn.Module, opt, rank: int, world: int, forward=None) -> None:
+    """Both engines average the ranks' gradients: a rank's loss is N_d times its share."""
     for step in range(STEPS):
         x, y = batch(step)
+        x, y = local(x, rank, world), local(y, rank, world)
         opt.zero_grad()
-        out = (forward or model)(local(x, rank, world))
-        nn.functional.mse_loss(out, local(y, rank, world)).backward()
+        out = (forward or model)(x)
+        (world * ((out - y) ** 2).sum() / (BATCH * y.shape[1])).backward()
         opt.step()
 
 
-# --8<-- [start:engines]
-def zero1_engine(rank: int, world: int) -> torch.Tensor:
-    """Stage 1 as PyTorch ships it: DDP all-reduces, each rank's Adam updates whole parameters."""
+def ddp_engine(rank: int, world: int, zero_redundancy: bool) -> nn.Module:
+    """DDP with Adam, or with ZeroRedundancyOptimizer (each rank updates whole parameters)."""
+    from torch.distributed.algorithms.ddp_comm_hooks.default_hooks import allreduce_hook
     from torch.distributed.optim import ZeroRedundancyOptimizer
     from torch.nn.parallel import DistributedDataParallel
 
-    model = quick_model()
-    ddp = DistributedDataParallel(model)
-    opt = ZeroRedundancyOptimizer(model.parameters(), optimizer_class=torch.optim.Adam,
-                                  lr=LR, foreach=False)
+    model = quick_model(seed=rank)
+    ddp = DistributedDataParallel(model)  # broadcasts rank 0's parameters
+    ddp.register_comm_hook(dist.group.WORLD, allreduce_hook)  # dist.all_reduce: counted
+    opt = (ZeroRedundancyOptimizer(model.parameters(), optimizer_class=torch.optim.Adam,
+                                   lr=LR, foreach=False) if zero_redundancy
+           else torch.optim.Adam(model.parameters(), lr=LR, foreach=False))
     _train(model, opt, rank, world, forward=ddp)
-    return _flat(model)
+    return model
 
 
-def fsdp2_model(world: int, reshard_after_forward: bool) -> nn.Module:
+def fsdp2_model(world: int, reshard_after_forward: bool, rank: int = 0) -> nn.Module:
     """FSDP2: each Linear its own unit, then the whole model; parameters sharded on dim 0."""
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.fsdp import fully_shard
 
     mesh = init_device_mesh("cpu", (world,))
-    model = quick_model()
+    model = quick_model(seed=0)  # fully_shard does not broadcast: the same seed everywhere
     for layer in model:
         if isinstance(layer, nn.Linear):
             fully_shard(layer, mesh=mesh, reshard_after_forward=reshard_after_forward)
     return fully_shard(model, mesh=mesh, reshard_after_forward=reshard_after_forward)
 
 
-def fsdp2_engine(rank: int, world: int, reshard_after_forward: bool = True) -> nn.Module:
-    model = fsdp2_model(world, reshard_after_forward)
-    opt = torch.optim.Adam(model.parameters(), lr=LR, foreach=False)
-    _train(model, opt, rank, world)
+def fsdp2_engine(rank: int, world: int, reshard_after_forward: bool) -> nn.Module:
+    model = fsdp2_model(world, reshard_after_forward, rank)
+    _train(model, torch.optim.Adam(model.parameters(), lr=LR, foreach=False), rank, world)
     return model
+
+
+def engine_run(rank: int, world: int) -> dict:
+    """Each engine on this rank: equivalence with one process, bytes and calls per step."""
+    reference, out = reference_weights(STEPS, LR), {}
+    builders = {"DDP": functools.partial(ddp_engine, zero_redundancy=False),
+                "ZeroRedundancyOptimizer": functools.partial(ddp_engine, zero_redundancy=True),
+                "fully_shard": functools.partial(fsdp2_engine, reshard_after_forward=True),
+                "fully_shard, reshard_after_forward=False":
+                    functools.partial(fsdp2_engine, reshard_after_forward=False)}
+    for name, build in builders.items():
+        with count_collectives() as counts:
+            model = build(rank, world)
+        weights = _flat(model)
+        out[name] = {"sent_per_step": sent(counts) // STEPS,
+                     "calls_per_step": {k[:-6]: v // STEPS for k, v in counts.items()
+                                        if k.endswith(" calls")},
+                     "equivalence": equivalence(weights, reference), "weights": weights.tolist()}
+        if name.startswith("fully_shard"):
+            out[name]["local_numel"] = sum(p.to_local().numel() for p in model.parameters())
+    return out
 # --8<-- [end:engines]
 
 
-def ours(rank: int, world: int, stage: int) -> torch.Tensor:
-    zero = ZeroDP(quick_model(), stage, Comm(rank, world), lr=LR)
-    for step in range(STEPS):
-        x, y = batch(step)
-        zero.step(local(x, rank, world), local(y, rank, world))
-    return zero.weights()
-
-
-def engine_weights(rank: int, world: int, checkpoint: str | None = None,
-                   load: str | None = None) -> dict:
-    """One rank: the weights of every engine and of ours; save or load a DCP checkpoint."""
-    w = {"single process": reference_weights(STEPS, LR),
-         "ours P_os": ours(rank, world, 1), "ours P_os+g+p": ours(rank, world, 3),
-         "ZeroRedundancyOptimizer": zero1_engine(rank, world)}
-    fsdp = fsdp2_engine(rank, world)
-    w["fully_shard"] = _flat(fsdp)
-    w["fully_shard, reshard_after_forward=False"] = _flat(fsdp2_engine(rank, world, False))
-    local_numel = sum(p.to_local().numel() for p in fsdp.parameters())
-    out = {"weights": {k: v.tolist() for k, v in w.items()}, "fsdp_local_numel": local_numel}
-    if checkpoint:  # sharded: each rank writes its own shards, plus shared metadata
-        dcp.save({"model": fsdp.state_dict()}, checkpoint_id=checkpoint)
-    if load:        # another world size: DCP reads the shards by their global offsets
-        fresh = fsdp2_model(world, True)
-        state = {"model": fresh.state_dict()}
-        dcp.load(state, checkpoint_id=load)
-        fresh.load_state_dict(state["model"])
-        out["loaded"] = _flat(fresh).tolist()
-        out["loaded_local_numel"] = sum(p.to_local().numel() for p in fresh.parameters())
-    return out
-
-
-# --8<-- [start:checkpoint]
-def load_single(checkpoint: str) -> torch.Tensor:
-    """Read a sharded DCP checkpoint into a plain model in one process."""
-    model = quick_model()
-    state = {"model": model.state_dict()}
-    with warnings.catch_warnings():  # "assuming the intent is to load in a single process": yes
-        warnings.simplefilter("ignore", UserWarning)
-        dcp.load(state, checkpoint_id=checkpoint, no_dist=True)
-    model.load_state_dict(state["model"])
-    return _flat(model)
-
-
-def naive_reload(saved_world: int, world: int) -> str:
-    """The pitfall: per-rank shard files (torch.save(zero.shard) on each rank) read
-    back on another world size, each rank loading the file of its own rank."""
-    from paper2code.case_studies.zero import FlatLayout
-
-    saved = FlatLayout(quick_model(), saved_world)
-    now = FlatLayout(quick_model(), world)
-    for rank in range(world):
-        if rank >= saved_world:
-            return f"rank {rank}: no file rank{rank}.pt (saved by {saved_world} ranks)"
-        if saved.shard != now.shard:
-            return (f"rank {rank}: rank{rank}.pt holds {saved.shard} elements, "
-                    f"this world size expects {now.shard}")
-    return "loaded"
-# --8<-- [end:checkpoint]
-
-
-def rings_against_gloo(rank: int, world: int) -> list[bool]:
-    """Our ring collectives and gloo's own on the same float64 tensor."""
-    comm, x = Comm(rank, world), torch.randn(world * 13, dtype=torch.float64,
-                                             generator=torch.Generator().manual_seed(rank))
-    theirs = torch.empty(13, dtype=torch.float64)
-    dist.reduce_scatter_tensor(theirs, x.clone())
-    gathered = torch.empty_like(x)
-    dist.all_gather_into_tensor(gathered, x[:13].clone())
-    summed = x.clone()
-    dist.all_reduce(summed)
-    ours = [comm.reduce_scatter(x.clone()), comm.all_gather(x[:13]), comm.all_reduce(x.clone())]
-    if world == 2:  # two-term sums do not depend on the order: equal to the bit
-        return [torch.equal(a, b) for a, b in zip(ours, [theirs, gathered, summed], strict=True)]
-    # Otherwise each order's rounding error is at most (N - 1) 2^-53 sum |x_r| per element.
-    bound = x.abs()
-    dist.all_reduce(bound)
-    bound *= 2 * (world - 1) * 2.0**-53
-    return [bool(((a - b).abs() <= c).all()) for a, b, c in
-            zip(ours, [theirs, gathered, summed], [bound.chunk(world)[rank], 0, bound], strict=True)]
-
-
 def measure() -> dict:
-    """Everything the page shows from several processes: 1, 2 and 4 ranks, and the engines."""
-    result = {"ours": {w: spawn(functools.partial(run_rank, steps=STEPS), w) for w in (1, 2, 4)}}
-    with tempfile.TemporaryDirectory() as tmp:
-        two = spawn(functools.partial(engine_weights, checkpoint=tmp), 2)
-        four = spawn(functools.partial(engine_weights, load=tmp), 4)
-        result["checkpoint on 1"] = load_single(tmp).tolist()
-    result["engines"] = {2: two, 4: four}
-    result["checkpoint saved"] = two[0]["weights"]["fully_shard"]
+    """Everything the page shows from several processes: ours on 1-5 and 8 ranks (float64,
+    and bf16 on 2), the engines on 2-4, the checkpoint saved on 2 and read on 4 and on 1-4."""
+    from paper2code.case_studies.zero_checkpoint import resume, train_and_save
+
+    result = {"ours": {w: spawn(run_rank, w) for w in (1, 2, 3, 4, 5, 8)},
+              "bf16": spawn(functools.partial(run_rank, dtype=torch.bfloat16, master=torch.float32), 2),
+              "engines": {w: spawn(engine_run, w) for w in (2, 3, 4)}, "checkpoint": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        spawn(functools.partial(train_and_save, folder=folder, stage=1), 2)
+        result["checkpoint"]["naive on 4"] = spawn(
+            functools.partial(resume, folder=folder, stage=1, naive=True), 4)
+        result["checkpoint"]["resharded"] = {
+            w: spawn(functools.partial(resume, folder=folder, stage=1), w) for w in (1, 2, 3, 4)}
     return result
 
 
