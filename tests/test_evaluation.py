@@ -251,3 +251,23 @@ def test_verdicts_print_one_line():
         "(95% prediction interval, n=5); no margin stated: not rejected, not shown alike; t p = 0.77"
     )
     assert v.n == 5
+
+
+def test_a_paper_value_that_differs_keeps_its_word_in_a_family():
+    """With a margin, "differs" carries the prediction interval's p, not the TOST's (near 1 when
+    the runs differ): a family then keeps "differs" (planted: the TOST p gave "cannot tell")."""
+    from paper2code.statistics.family import judge_family
+    from paper2code.statistics.paper import compare_to_paper
+
+    runs = [27.1, 27.5, 26.9, 27.4, 27.2]
+    v = compare_to_paper(runs, 31.0, margin=0.5)
+    assert v.verdict == "differs" and v.p < 1e-3, (v.verdict, v.p)
+    assert judge_family({"paper": v, "other": compare_to_paper(runs, 27.3)}).member("paper").word == "differs"
+
+
+def test_zero_differences_cannot_flip_and_raise_the_sign_flip_floor():
+    """Two of five differences are 0: the exact test has 3 signs to flip, its smallest p is 0.25
+    (planted: counting the zeros gave 0.0625 and hid the 'cannot reach 0.05' warning)."""
+    from paper2code.statistics.signflip import min_sign_flip_p, sign_flip_test
+
+    assert sign_flip_test([0.0, 0.0, 1.0, 2.0, 3.0]).min_p == min_sign_flip_p(3) == 0.25

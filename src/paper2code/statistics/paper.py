@@ -52,8 +52,9 @@ def compare_to_paper(
     * without a margin, ``"consistent"`` only means *not rejected*: it says
       nothing about differences smaller than the interval.
 
-    $p$: the TOST's (the larger one-sided t p-value) with a margin, else the
-    two-sided p of "the paper's run differs". ``bounds=(lo, hi)``: warn when our
+    $p$: the TOST's (the larger one-sided t p-value) with a margin, except for
+    "differs", whose p is always the two-sided p of "the paper's run differs"
+    (so that a family of comparisons never reads a TOST p near 1 as "cannot tell"). ``bounds=(lo, hi)``: warn when our
     values sit at a bound or the prediction interval reaches past one.
 
     Examples:
@@ -84,6 +85,8 @@ def compare_to_paper(
         word = "consistent" if shown else "differs" if outside else "cannot tell"
         p = max(t_p_value(gap.mean + margin, se, pi.n - 1, "greater"),
                 t_p_value(gap.mean - margin, se, pi.n - 1, "less"))
+        if word == "differs":  # "differs" is the prediction interval's finding: its p, not the TOST's
+            p = t_p_value(paper - pi.mean, se, pi.n - 1)
     runs = f" (a mean of {paper_runs} runs)" if paper_runs > 1 else ""
     rule = f"the paper's {paper:g}{runs} inside the {100 * confidence:g}% prediction interval"
     if margin is None:

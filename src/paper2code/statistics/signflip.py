@@ -97,7 +97,7 @@ def sign_flip_test(
             return s <= observed + tol
         return abs(s) >= abs(observed) - tol
 
-    min_p = min_sign_flip_p(n, alternative)
+    min_p = min_sign_flip_p(sum(1 for m in magnitudes if m > tol), alternative)  # zeros cannot flip
     if n <= EXACT_UP_TO:
         count = sum(1 for s in _sums(magnitudes) if extreme(s))
         return SignFlip(count / 2.0**n, n, True, alternative, min_p)
