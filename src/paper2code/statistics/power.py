@@ -10,7 +10,8 @@ Its power is the probability of that event when the differences are
 $d_i \sim \mathcal{N}(\mu, \sigma^2)$, with $\mu$ the true difference (0 when
 the arms are alike). Both $\bar{d}$ and $s_d$ vary, so "the half-width with
 the pilot's spread is below $\delta$" is *not* enough: at that $n$ the
-test succeeds only about a quarter of the time. `tost_power` estimates the
+test often succeeds far less than 80% of the time (a quarter or less when
+the margin is below the spread). `tost_power` estimates the
 power by simulation: ``sims`` experiments of $n$ seeds each, drawn with
 ``random.Random(seed)`` (seed $k$ of every experiment drawn before seed
 $k + 1$ of any, so that $n$ and $n + 1$ seeds share their first $n$), and
