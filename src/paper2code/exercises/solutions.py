@@ -2,7 +2,7 @@
 
 These exercises ask for a small piece of a larger tool in plain form, so the
 solution is written here; the checks compare it (and the reader's code) with
-the tools themselves: :class:`paper2code.case_studies.zero.FlatLayout` and
+the tools themselves: :class:`paper2code.case_studies.zero_parts.Layout` and
 :meth:`~paper2code.case_studies.zero.Comm.reduce_scatter`'s sum,
 :func:`paper2code.statistics.prediction_interval`,
 :func:`paper2code.statistics.paired_difference` and

@@ -2,7 +2,7 @@
 
 The expected values come from the tools themselves, not from our exercise
 solutions (:mod:`paper2code.exercises.solutions`): ZeRO's
-:class:`~paper2code.case_studies.zero.FlatLayout` decides the padding and who
+:class:`~paper2code.case_studies.zero_parts.Layout` decides the padding and who
 owns what, :mod:`paper2code.statistics` the intervals, and
 :func:`paper2code.scoring.paperbench.score` the rubric's score.
 """
@@ -14,7 +14,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from paper2code.case_studies.zero import FlatLayout
+from paper2code.case_studies.zero_parts import Layout
 from paper2code.exercises.common import gen, randn
 from paper2code.exercises.engine import Bug, Case, Spec, as_tensors
 from paper2code.scoring.paperbench import SCORED
@@ -35,7 +35,7 @@ def _zero_reference(grads: Tensor, rank: int) -> tuple[Tensor, Tensor]:
     world, psi = grads.shape
     model = nn.Module()
     model.flat = nn.Parameter(torch.zeros(psi, dtype=grads.dtype))
-    layout = FlatLayout(model, world)
+    layout = Layout(model, world)
     padded = torch.cat([grads, grads.new_zeros(world, layout.padded - layout.psi)], dim=1)
     total = padded.sum(dim=0)  # Comm.reduce_scatter: the sum over ranks of each chunk
     return total[layout.owned(rank)].clone(), torch.cat([total[layout.owned(r)] for r in range(world)])
