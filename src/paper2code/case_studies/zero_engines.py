@@ -120,7 +120,10 @@ def measure() -> dict:
     and bf16 on 2), the engines on 2-4, the checkpoint saved on 2 and read on 4 and on 1-4."""
     from paper2code.case_studies.zero_checkpoint import resume, train_and_save
 
-    result = {"ours": {w: spawn(run_rank, w) for w in (1, 2, 3, 4, 5, 8)},
+    # the single-process run this recording's engines are compared with, on this machine's CPU
+    # kernels: quick_model initialises in float32, which other kernel sets round differently
+    result = {"reference": reference_weights().tolist(),
+              "ours": {w: spawn(run_rank, w) for w in (1, 2, 3, 4, 5, 8)},
               "bf16": spawn(functools.partial(run_rank, dtype=torch.bfloat16, master=torch.float32), 2),
               "engines": {w: spawn(engine_run, w) for w in (2, 3, 4)}, "checkpoint": {}}
     with tempfile.TemporaryDirectory() as folder:
